@@ -1,0 +1,61 @@
+"""trtrnn's jobs. `nox -s conformance` is the main one: every backend in its own fresh env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "conformance", "lint"]
+nox.options.reuse_existing_virtualenvs = False
+
+ROOT = Path(__file__).parent
+CORE = "packages/core[rtx,test]"
+#: backend name -> the packages it needs besides core (its own last).
+BACKENDS = {
+    "rnn-loop": ["packages/rnn-loop"],
+    "rnn-v2": ["packages/rnn-loop", "packages/rnn-v2"],
+    "rnn-legacy": ["packages/rnn-loop", "packages/rnn-legacy"],
+}
+FIXTURE_PLUGINS = ["tests/fixtures/trtrnn-example-plugin", "tests/fixtures/trtrnn-wrong-plugin"]
+
+
+def _implemented(package: str) -> bool:
+    return (ROOT / package / "src" / ("trtrnn_" + package.split("-", 1)[1]) / "plugin.py").exists()
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every package's unit tests and the cross-package tests, in one env."""
+    packages = [p for p in dict.fromkeys(p for pkgs in BACKENDS.values() for p in pkgs) if _implemented(p)]
+    session.install("-e", CORE, *[arg for p in packages for arg in ("-e", p)])
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("backend", list(BACKENDS))
+def conformance(session: nox.Session, backend: str) -> None:
+    """The shared suite against one backend, installed alone with core (proves it installs alone)."""
+    packages = BACKENDS[backend]
+    if not _implemented(packages[-1]):
+        session.error(f"backend {backend!r}: not implemented yet ({packages[-1]} has no plugin)")
+    session.install(CORE, *packages)
+    session.run(
+        "pytest",
+        "--pyargs",
+        "trtrnn.conformance",
+        "--trtrnn-backend",
+        backend,
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

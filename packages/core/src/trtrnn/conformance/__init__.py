@@ -1,0 +1,1 @@
+"""The shared conformance suite: `pytest --pyargs trtrnn.conformance --trtrnn-backend NAME`."""

@@ -1,0 +1,59 @@
+"""Discovering backends: a pluggy manager over the `trtrnn` entry-point group, loaded once, lazily."""
+
+from __future__ import annotations
+
+import functools
+
+import pluggy
+
+from trtrnn import hookspecs
+from trtrnn.backend import Backend
+from trtrnn.errors import BackendError
+
+GROUP = "trtrnn"
+
+
+def plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
+    """A fresh manager with trtrnn's hookspecs; tests register in-memory plugins on it."""
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(GROUP)
+    return pm
+
+
+def collect(pm: pluggy.PluginManager) -> dict[str, Backend]:
+    """Ask every plugin on `pm` to register its backends; names must be unique."""
+    found: dict[str, Backend] = {}
+
+    def register(backend: object) -> None:
+        if not isinstance(backend, Backend):
+            raise BackendError(f"register(): expected a trtrnn.Backend; got {type(backend).__name__}")
+        if backend.name in found:
+            raise BackendError(f"backend name {backend.name!r} is registered twice")
+        found[backend.name] = backend
+
+    pm.hook.register_backends(register=register)
+    return dict(sorted(found.items()))
+
+
+@functools.cache
+def _installed() -> dict[str, Backend]:
+    return collect(plugin_manager())
+
+
+def backends() -> dict[str, Backend]:
+    """Every installed backend by name (entry points are loaded on first call)."""
+    return dict(_installed())
+
+
+def get(name: str) -> Backend:
+    """The backend called `name`, or BackendError listing the installed ones."""
+    found = _installed()
+    if name not in found:
+        installed = ", ".join(found) or "none"
+        raise BackendError(
+            f"backend {name!r} is not installed; installed backends: {installed} "
+            "(backends are packages registering under the 'trtrnn' entry-point group)"
+        )
+    return found[name]

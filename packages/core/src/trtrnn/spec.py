@@ -1,0 +1,361 @@
+"""`RNNSpec`: the semantics of SEMANTICS.md §1-5 as data, with every rule validated in one place.
+
+Backends, the reference and the conformance suite all read shapes, gates and required keys from
+here instead of restating them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
+from trtrnn.errors import GateError, MissingWeightsError, ShapeError, SpecError
+
+#: (layer index, gate, is_w): is_w True names the input (W / Wb) part, False the recurrent (R / Rb).
+WeightKey = tuple[int, RNNGateType, bool]
+
+
+def key_name(key: WeightKey) -> str:
+    """TensorRT's spelling of a key, as in `Missing weights/bias: (0, INPUT, 1)`."""
+    layer, gate, is_w = key
+    return f"({layer}, {RNNGateType(gate).name}, {int(is_w)})"
+
+
+class Feature(str, enum.Enum):
+    """What a case needs from a backend's API; backends declare the ones they cannot express."""
+
+    RELU = "op RELU"
+    TANH = "op TANH"
+    LSTM = "op LSTM"
+    GRU = "op GRU"
+    STACKED = "stacked layers"
+    BIDIRECTIONAL = "bidirectional"
+    SKIP_INPUT = "SKIP input mode"
+    SEQ_LENGTHS = "seq_lengths"
+    HIDDEN_STATE = "initial hidden_state"
+    CELL_STATE = "initial cell_state"
+    STATE_INPUTS = "states/lengths as network inputs"
+    NO_LEADING_DIMS = "no leading dims"
+    MULTI_LEADING_DIMS = "two or more leading dims"
+    DYNAMIC_BATCH = "dynamic batch (-1 leading dim)"
+
+
+@dataclass
+class RNNSpec:
+    """One RNN problem: configuration, weights, optional lengths and initial states.
+
+    `weights[(l, gate, True)]` is W (input), `weights[(l, gate, False)]` is R (recurrent); `biases`
+    likewise holds Wb and Rb. `batch_shape` is the leading dims B... of the `[B..., T, E]` input.
+    """
+
+    op: RNNOperation
+    hidden_size: int
+    max_seq_length: int
+    data_length: int
+    num_layers: int = 1
+    input_mode: RNNInputMode = RNNInputMode.LINEAR
+    direction: RNNDirection = RNNDirection.UNIDIRECTION
+    weights: dict[WeightKey, np.ndarray] = field(default_factory=dict)
+    biases: dict[WeightKey, np.ndarray] = field(default_factory=dict)
+    batch_shape: tuple[int, ...] = ()
+    seq_lengths: np.ndarray | None = None
+    hidden_state: np.ndarray | None = None
+    cell_state: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.op = coerce(RNNOperation, self.op, "op")
+        self.input_mode = coerce(RNNInputMode, self.input_mode, "input_mode")
+        self.direction = coerce(RNNDirection, self.direction, "direction")
+        self.batch_shape = tuple(int(d) for d in self.batch_shape)
+        self.weights = {_norm_key(k, "weights"): np.asarray(v) for k, v in self.weights.items()}
+        self.biases = {_norm_key(k, "biases"): np.asarray(v) for k, v in self.biases.items()}
+
+    # ---- derived facts (the single source of every shape) -------------------------------------
+    @property
+    def num_directions(self) -> int:
+        """K: 1 for UNIDIRECTION, 2 for BIDIRECTION."""
+        return 2 if self.direction == RNNDirection.BIDIRECTION else 1
+
+    @property
+    def num_layer_indices(self) -> int:
+        """L' = num_layers * K: the layer indices weights and states are keyed by."""
+        return self.num_layers * self.num_directions
+
+    @property
+    def gates(self) -> tuple[RNNGateType, ...]:
+        """The op's gates in SEMANTICS.md §2 order."""
+        return GATES[self.op]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (*self.batch_shape, self.max_seq_length, self.data_length)
+
+    @property
+    def state_shape(self) -> tuple[int, ...]:
+        return (*self.batch_shape, self.num_layer_indices, self.hidden_size)
+
+    @property
+    def output_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Shapes of output 0, 1 and (LSTM only) 2 in the add_rnn_v2 contract (§4)."""
+        out0 = (*self.batch_shape, self.max_seq_length, self.num_directions * self.hidden_size)
+        n = 3 if self.op == RNNOperation.LSTM else 2
+        return (out0, self.state_shape, self.state_shape)[:n]
+
+    def layer_input_size(self, layer_index: int) -> int:
+        """Width of what layer index `l` consumes: E for stack layer 0, K*H above it."""
+        return (
+            self.data_length
+            if layer_index // self.num_directions == 0
+            else (self.num_directions * self.hidden_size)
+        )
+
+    def weight_shape(self, layer_index: int, is_w: bool) -> tuple[int, ...] | None:
+        """Shape of W (is_w) or R for a layer index; None where SKIP means there is no W."""
+        if not is_w:
+            return (self.hidden_size, self.hidden_size)
+        if self.has_input_weights(layer_index):
+            return (self.hidden_size, self.layer_input_size(layer_index))
+        return None
+
+    def has_input_weights(self, layer_index: int) -> bool:
+        """False only for stack layer 0 in SKIP mode, where x is added as is."""
+        return not (self.input_mode == RNNInputMode.SKIP and layer_index // self.num_directions == 0)
+
+    def weight_keys(self) -> Iterator[WeightKey]:
+        """Every required weight key, in layer-index, gate, W-then-R order."""
+        for layer in range(self.num_layer_indices):
+            for gate in self.gates:
+                if self.has_input_weights(layer):
+                    yield (layer, gate, True)
+                yield (layer, gate, False)
+
+    def bias_keys(self) -> Iterator[WeightKey]:
+        """Every required bias key: Wb and Rb for every layer index and gate (SKIP keeps Wb)."""
+        for layer in range(self.num_layer_indices):
+            for gate in self.gates:
+                yield (layer, gate, True)
+                yield (layer, gate, False)
+
+    def features(self) -> frozenset[Feature]:
+        """The features this spec needs (build options add STATE_INPUTS / DYNAMIC_BATCH)."""
+        need = {Feature[self.op.name]}
+        if self.num_layers > 1:
+            need.add(Feature.STACKED)
+        if self.direction == RNNDirection.BIDIRECTION:
+            need.add(Feature.BIDIRECTIONAL)
+        if self.input_mode == RNNInputMode.SKIP:
+            need.add(Feature.SKIP_INPUT)
+        if self.seq_lengths is not None:
+            need.add(Feature.SEQ_LENGTHS)
+        if self.hidden_state is not None:
+            need.add(Feature.HIDDEN_STATE)
+        if self.cell_state is not None:
+            need.add(Feature.CELL_STATE)
+        if len(self.batch_shape) == 0:
+            need.add(Feature.NO_LEADING_DIMS)
+        if len(self.batch_shape) >= 2:
+            need.add(Feature.MULTI_LEADING_DIMS)
+        return frozenset(need)
+
+    def replace(self, **changes: object) -> RNNSpec:
+        """A copy with some fields changed (weights dicts are copied, arrays shared)."""
+        base = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        base["weights"] = dict(self.weights)
+        base["biases"] = dict(self.biases)
+        base.update(changes)
+        return RNNSpec(**base)
+
+    # ---- validation ---------------------------------------------------------------------------
+    def validate(self) -> RNNSpec:
+        """Check every rule of SEMANTICS.md §1-5; return self so calls chain."""
+        for name in ("num_layers", "hidden_size", "max_seq_length", "data_length"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise SpecError(f"{name}: must be a positive integer; got {value!r}")
+        if any(d < 1 for d in self.batch_shape):
+            raise ShapeError(f"batch_shape: every leading dim must be >= 1; got {self.batch_shape}")
+        if self.input_mode == RNNInputMode.SKIP and self.data_length != self.hidden_size:
+            raise SpecError(
+                "input_mode: SKIP adds x to the gates as is, so data_length must equal hidden_size; "
+                f"got data_length={self.data_length}, hidden_size={self.hidden_size}"
+            )
+        self._validate_params("weights", self.weights, self.weight_keys(), self._matrix_shape)
+        self._validate_params("biases", self.biases, self.bias_keys(), lambda _: (self.hidden_size,))
+        self._validate_seq_lengths()
+        self._validate_state("hidden_state", self.hidden_state)
+        if self.cell_state is not None and self.op != RNNOperation.LSTM:
+            raise SpecError(f"cell_state: only LSTM has a cell state; op is {self.op.name}")
+        self._validate_state("cell_state", self.cell_state)
+        return self
+
+    def _matrix_shape(self, key: WeightKey) -> tuple[int, ...] | None:
+        return self.weight_shape(key[0], key[2])
+
+    def _validate_params(self, what, params, required, shape_of) -> None:
+        required = list(required)
+        for key, value in params.items():
+            layer, gate, _ = key
+            if not 0 <= layer < self.num_layer_indices:
+                raise SpecError(
+                    f"{what}{key_name(key)}: layer index must be in [0, {self.num_layer_indices}) "
+                    f"(num_layers={self.num_layers} x {self.num_directions} directions); got {layer}"
+                )
+            if gate not in self.gates:
+                raise GateError(
+                    f"{what}{key_name(key)}: gate {gate.name} does not belong to {self.op.name}; "
+                    f"valid gates: {', '.join(g.name for g in self.gates)}"
+                )
+            expected = shape_of(key)
+            if expected is None:
+                raise SpecError(
+                    f"{what}{key_name(key)}: SKIP input mode has no input weights for stack layer 0 "
+                    "(x is added as is); remove them or use LINEAR"
+                )
+            if value.shape != expected:
+                raise ShapeError(
+                    f"{what}{key_name(key)}: shape {value.shape}; expected {expected} "
+                    f"({_shape_rule(self, key, what)})"
+                )
+            if not np.issubdtype(value.dtype, np.floating):
+                raise ShapeError(f"{what}{key_name(key)}: dtype {value.dtype}; expected floating point")
+            if not np.all(np.isfinite(value)):
+                raise SpecError(f"{what}{key_name(key)}: must be finite; contains NaN or inf")
+        missing = [k for k in required if k not in params]
+        if missing:
+            names = ", ".join(key_name(k) for k in missing[:6])
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            raise MissingWeightsError(
+                f"Missing {what} (layer, gate, is_w): {names}{more}; {self.op.name} with "
+                f"{self.num_layer_indices} layer indices needs W, R, Wb and Rb for gates "
+                f"{', '.join(g.name for g in self.gates)}"
+            )
+
+    def _validate_seq_lengths(self) -> None:
+        lengths = self.seq_lengths
+        if lengths is None:
+            return
+        lengths = np.asarray(lengths)
+        if not np.issubdtype(lengths.dtype, np.integer):
+            raise ShapeError(f"seq_lengths: dtype {lengths.dtype}; expected int32")
+        if lengths.shape != self.batch_shape:
+            raise ShapeError(
+                f"seq_lengths: shape {lengths.shape}; expected {self.batch_shape} (the leading dims B...)"
+            )
+        if lengths.size and (lengths.min() < 1 or lengths.max() > self.max_seq_length):
+            raise SpecError(
+                f"seq_lengths: every length must be in [1, max_seq_length={self.max_seq_length}]; "
+                f"got min {lengths.min()}, max {lengths.max()}"
+            )
+
+    def _validate_state(self, name: str, state: np.ndarray | None) -> None:
+        if state is None:
+            return
+        state = np.asarray(state)
+        if state.shape != self.state_shape:
+            raise ShapeError(
+                f"{name}: shape {state.shape}; expected {self.state_shape} = (*batch_shape, "
+                f"num_layers*directions={self.num_layer_indices}, hidden_size={self.hidden_size})"
+            )
+        if not np.issubdtype(state.dtype, np.floating):
+            raise ShapeError(f"{name}: dtype {state.dtype}; expected floating point")
+
+    # ---- random problems for tests ------------------------------------------------------------
+    @classmethod
+    def random(
+        cls,
+        seed: int | np.random.Generator,
+        *,
+        op: RNNOperation | str = RNNOperation.LSTM,
+        hidden_size: int = 4,
+        max_seq_length: int = 3,
+        data_length: int | None = None,
+        num_layers: int = 1,
+        direction: RNNDirection | str = RNNDirection.UNIDIRECTION,
+        input_mode: RNNInputMode | str = RNNInputMode.LINEAR,
+        batch_shape: tuple[int, ...] = (2,),
+        seq_lengths: str = "none",
+        states: bool = False,
+        scale: float | None = None,
+    ) -> RNNSpec:
+        """A valid spec with random weights (scale ~1/sqrt(H) unless given).
+
+        `seq_lengths` is "none", "full" (all T) or "ragged" (random in [1, T], with a 1 and a T
+        wherever there are at least two sequences). `states` gives random initial h (and c for LSTM).
+        """
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        input_mode = coerce(RNNInputMode, input_mode, "input_mode")
+        if data_length is None:
+            data_length = hidden_size if input_mode == RNNInputMode.SKIP else hidden_size + 1
+        spec = cls(
+            op=op,
+            hidden_size=hidden_size,
+            max_seq_length=max_seq_length,
+            data_length=data_length,
+            num_layers=num_layers,
+            input_mode=input_mode,
+            direction=direction,
+            batch_shape=tuple(batch_shape),
+        )
+        s = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
+
+        def draw(shape):
+            return rng.uniform(-s, s, size=shape).astype(np.float32)
+
+        for key in spec.weight_keys():
+            spec.weights[key] = draw(spec.weight_shape(key[0], key[2]))
+        for key in spec.bias_keys():
+            spec.biases[key] = draw((hidden_size,))
+        spec.seq_lengths = _random_lengths(rng, spec.batch_shape, max_seq_length, seq_lengths)
+        if states:
+            spec.hidden_state = draw(spec.state_shape)
+            if spec.op == RNNOperation.LSTM:
+                spec.cell_state = draw(spec.state_shape)
+        return spec.validate()
+
+    def random_input(self, seed: int | np.random.Generator, scale: float = 1.0) -> np.ndarray:
+        """A float32 input of `input_shape`, uniform in [-scale, scale]."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return rng.uniform(-scale, scale, size=self.input_shape).astype(np.float32)
+
+
+def _random_lengths(rng, batch_shape, t: int, kind: str) -> np.ndarray | None:
+    if kind == "none":
+        return None
+    if kind == "full":
+        return np.full(batch_shape, t, dtype=np.int32)
+    if kind != "ragged":
+        raise SpecError(f"seq_lengths: expected 'none', 'full' or 'ragged'; got {kind!r}")
+    lengths = rng.integers(1, t + 1, size=batch_shape).astype(np.int32)
+    flat = lengths.reshape(-1)
+    if flat.size >= 2:
+        flat[0], flat[-1] = 1, t
+    elif flat.size == 1:
+        flat[0] = 1
+    return lengths
+
+
+def _norm_key(key: object, field_name: str) -> WeightKey:
+    try:
+        layer, gate, is_w = key  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise SpecError(f"{field_name}: keys are (layer_index, gate, is_w) tuples; got {key!r}") from None
+    return (int(layer), coerce(RNNGateType, gate, f"{field_name} key gate"), bool(is_w))
+
+
+def _shape_rule(spec: RNNSpec, key: WeightKey, what: str) -> str:
+    layer, _, is_w = key
+    if what == "biases":
+        return "(hidden_size,)"
+    if not is_w:
+        return "(hidden_size, hidden_size) for a recurrent matrix"
+    if layer // spec.num_directions == 0:
+        return "(hidden_size, data_length) for stack layer 0"
+    return (
+        f"(hidden_size, {spec.num_directions}*hidden_size) for stack layer {layer // spec.num_directions}, "
+        "which consumes the layer below"
+    )
