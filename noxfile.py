@@ -59,3 +59,15 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints ratios against a baseline measured in the same run."""
+    packages = [p for p in dict.fromkeys(p for pkgs in BACKENDS.values() for p in pkgs) if _implemented(p)]
+    session.install(CORE, *packages)
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    if not scripts:
+        session.error("no benchmarks/bench_*.py found")
+    for script in scripts:
+        session.run("python", str(script), *session.posargs)
