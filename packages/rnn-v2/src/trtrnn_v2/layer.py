@@ -1,0 +1,331 @@
+"""`add_rnn_v2` and `RNNv2Layer`: IRNNv2Layer's programming model on any TensorRT (SEMANTICS.md §3-5).
+
+TensorRT built lazily, so TensorRT 8 code configures the layer in any order after creating it (the
+seed even switches `op`). Here the layer object collects that configuration and turns it into real
+layers the first time an output is asked for, because the returned tensor must exist for the user's
+next layer. That moment is where every rule is checked (`RNNSpec.validate`, the one source of the
+rules); after it the configuration is frozen and changing it raises ConfigurationError.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from trtrnn import trt
+from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
+from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
+from trtrnn.errors import ConfigurationError, GateError, MissingWeightsError, ShapeError, SpecError
+from trtrnn.spec import RNNSpec, WeightKey, key_name
+from trtrnn_v2 import native
+from trtrnn_v2.tensors import DYNAMIC, dims_of, fit
+
+
+class WeightLayoutWarning(UserWarning):
+    """A 2-D weight of the right size but another shape was read row-major, as TensorRT 8 did."""
+
+
+def _enum(enum_cls: type) -> Callable[[object, str], object]:
+    return lambda value, field: coerce(enum_cls, value, field)
+
+
+def _tensor(value: object, field: str) -> Tensor | None:
+    if value is not None and not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        raise SpecError(f"{field}: expected an ITensor (or None to unset); got {type(value).__name__}")
+    return value
+
+
+class _Setting:
+    """A settable attribute of the layer: converted on assignment, frozen once outputs exist."""
+
+    def __init__(self, convert: Callable[[object, str], object], doc: str) -> None:
+        self.convert = convert
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.attr = "_" + name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> object:
+        return self if obj is None else getattr(obj, self.attr)
+
+    def __set__(self, obj: RNNv2Layer, value: object) -> None:
+        obj._check_configurable(self.name)
+        setattr(obj, self.attr, self.convert(value, self.name))
+
+
+class RNNv2Layer:
+    """What `add_rnn_v2` returns: IRNNv2Layer's attributes and methods, lowered on first `get_output`.
+
+    Read-only: `num_layers`, `hidden_size`, `max_seq_length`, `data_length`. Settable until the first
+    `get_output`: `op`, `input_mode`, `direction` (trtrnn or TensorRT enum members, names or ints),
+    `seq_lengths`, `hidden_state`, `cell_state` (ITensors; states may omit leading 1s, see
+    `trtrnn_v2.tensors`), and per-gate weights and biases.
+    """
+
+    op = _Setting(_enum(RNNOperation), "RNNOperation: RELU, TANH, LSTM or GRU.")
+    input_mode = _Setting(_enum(RNNInputMode), "RNNInputMode: LINEAR (W.x) or SKIP (x added as is).")
+    direction = _Setting(_enum(RNNDirection), "RNNDirection: UNIDIRECTION or BIDIRECTION.")
+    seq_lengths = _Setting(_tensor, "int32 ITensor [B...] of per-sequence lengths; None = all T.")
+    hidden_state = _Setting(_tensor, "ITensor [B..., L', H] of initial hidden states; None = zeros.")
+    cell_state = _Setting(_tensor, "ITensor [B..., L', H] of initial cell states (LSTM); None = zeros.")
+
+    def __init__(
+        self,
+        network: Network,
+        input: Tensor,
+        layer_count: int,
+        hidden_size: int,
+        max_seq_length: int,
+        op: RNNOperation | object,
+    ) -> None:
+        for field, value in (
+            ("layer_count", layer_count),
+            ("hidden_size", hidden_size),
+            ("max_seq_length", max_seq_length),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise SpecError(f"add_rnn_v2 {field}: must be a positive integer; got {value!r}")
+        dims = dims_of(_tensor(input, "add_rnn_v2 input"))
+        if len(dims) < 2 or dims[-1] == DYNAMIC or dims[-2] != max_seq_length:
+            raise ShapeError(
+                f"add_rnn_v2 input: shape {dims}; expected (*B, T={max_seq_length}, E) with T equal to "
+                "max_seq_length and a static data length E"
+            )
+        self._network = network
+        self._input = input
+        self._num_layers = int(layer_count)
+        self._hidden_size = int(hidden_size)
+        self._max_seq_length = int(max_seq_length)
+        self._op = coerce(RNNOperation, op, "op")
+        self._input_mode = RNNInputMode.LINEAR
+        self._direction = RNNDirection.UNIDIRECTION
+        self._seq_lengths = self._hidden_state = self._cell_state = None
+        self._weights: dict[WeightKey, np.ndarray] = {}
+        self._biases: dict[WeightKey, np.ndarray] = {}
+        self._outputs: RNNOutputs | None = None
+        self.name = f"RNNv2 (network layer {network.num_layers})"
+
+    # ---- read-only shape facts -------------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        """L: stacked layers (a bidirectional layer counts once)."""
+        return self._num_layers
+
+    @property
+    def hidden_size(self) -> int:
+        return self._hidden_size
+
+    @property
+    def max_seq_length(self) -> int:
+        return self._max_seq_length
+
+    @property
+    def data_length(self) -> int:
+        """E: the input's last dim."""
+        return dims_of(self._input)[-1]
+
+    @property
+    def num_outputs(self) -> int:
+        """3 for LSTM (output, final hidden, final cell), else 2."""
+        return 3 if self._op == RNNOperation.LSTM else 2
+
+    # ---- weights and biases ----------------------------------------------------------------------
+    def set_weights_for_gate(self, layer_index: int, gate: object, is_w: bool, weights: object) -> None:
+        """Set W (is_w) or R of one gate of one layer index; read row-major like TensorRT's Weights."""
+        self._set_param("weights", self._weights, layer_index, gate, is_w, weights)
+
+    def set_bias_for_gate(self, layer_index: int, gate: object, is_w: bool, bias: object) -> None:
+        """Set Wb (is_w) or Rb of one gate of one layer index (H values)."""
+        self._set_param("biases", self._biases, layer_index, gate, is_w, bias)
+
+    def get_weights_for_gate(self, layer_index: int, gate: object, is_w: bool) -> np.ndarray:
+        """The weights set for this key (read-only float32); MissingWeightsError if unset."""
+        return self._get_param("weights", self._weights, layer_index, gate, is_w)
+
+    def get_bias_for_gate(self, layer_index: int, gate: object, is_w: bool) -> np.ndarray:
+        """The bias set for this key (read-only float32); MissingWeightsError if unset."""
+        return self._get_param("biases", self._biases, layer_index, gate, is_w)
+
+    def _key(self, what: str, layer_index: object, gate: object, is_w: object) -> WeightKey:
+        if isinstance(layer_index, bool) or not isinstance(layer_index, (int, np.integer)):
+            raise SpecError(f"{what} layer_index: expected an int; got {layer_index!r}")
+        # The direction may still change, so only the widest range is certain here (exact at lowering).
+        widest = 2 * self._num_layers
+        if not 0 <= layer_index < widest:
+            raise SpecError(
+                f"{what} layer_index: must be in [0, {widest}) = num_layers x up to 2 directions "
+                f"(currently [0, {self._num_layers * (2 if self._direction else 1)}) for "
+                f"{self._direction.name}); got {layer_index}"
+            )
+        return (int(layer_index), coerce(RNNGateType, gate, f"{what} gate"), bool(is_w))
+
+    def _set_param(self, what, store, layer_index, gate, is_w, value) -> None:
+        key = self._key(what, layer_index, gate, is_w)
+        self._check_configurable(f"set_{'weights' if what == 'weights' else 'bias'}_for_gate{key_name(key)}")
+        gates = GATES[self._op]
+        if key[1] not in gates:
+            raise GateError(
+                f"{what}{key_name(key)}: gate {key[1].name} does not belong to op {self._op.name} "
+                f"(set op first); valid gates: {', '.join(g.name for g in gates)}"
+            )
+        array = _float_array(what, key, value)
+        h = self._hidden_size
+        if what == "biases":
+            sizes = {h: f"({h},) = (hidden_size,)"}
+        elif not key[2]:
+            sizes = {h * h: f"({h}, {h}) = (hidden_size, hidden_size)"}
+        else:
+            e = self.data_length
+            sizes = {
+                h * e: f"({h}, {e}) for stack layer 0",
+                h * h: f"({h}, {h}) above a unidirectional layer",
+                2 * h * h: f"({h}, {2 * h}) above a bidirectional layer",
+            }
+        if array.size not in sizes:
+            raise ShapeError(
+                f"{what}{key_name(key)}: {array.size} values (shape {array.shape}); expected one of "
+                f"{'; '.join(sizes.values())}"
+            )
+        if what == "biases":
+            array = array.reshape(h)
+        elif not key[2]:
+            array = _row_major(what, key, array, (h, h))
+        array.flags.writeable = False
+        store[key] = array
+
+    def _get_param(self, what, store, layer_index, gate, is_w) -> np.ndarray:
+        key = self._key(what, layer_index, gate, is_w)
+        if key not in store:
+            raise MissingWeightsError(f"{what}{key_name(key)}: never set on this layer")
+        return store[key]
+
+    # ---- outputs ---------------------------------------------------------------------------------
+    def get_output(self, index: int) -> Tensor:
+        """Output 0 `[B..., T, K*H]`, 1 final hidden `[B..., L', H]`, 2 final cell (LSTM).
+
+        The first call checks the whole configuration and adds the RNN's layers to the network.
+        """
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise SpecError(f"get_output index: expected an int; got {index!r}")
+        if not 0 <= index < self.num_outputs:
+            raise SpecError(
+                f"get_output index: must be in [0, {self.num_outputs}) for op {self._op.name} "
+                f"(output 2, the final cell state, exists only for LSTM); got {index}"
+            )
+        if self._outputs is None:
+            self._outputs = self._lower()
+        return (self._outputs.output, self._outputs.hidden, self._outputs.cell)[index]
+
+    def spec(self) -> RNNSpec:
+        """The validated RNNSpec this configuration describes (dynamic leading dims count as 1).
+
+        Weight arrays given flat or in another 2-D shape of the right size are read row-major into
+        the contract's shape, as TensorRT 8 read its `Weights` (with a WeightLayoutWarning for 2-D).
+        """
+        dims = dims_of(self._input)
+        spec = RNNSpec(
+            op=self._op,
+            hidden_size=self._hidden_size,
+            max_seq_length=self._max_seq_length,
+            data_length=dims[-1],
+            num_layers=self._num_layers,
+            input_mode=self._input_mode,
+            direction=self._direction,
+            biases=dict(self._biases),
+            batch_shape=tuple(1 if d == DYNAMIC else d for d in dims[:-2]),
+        )
+        for key, value in self._weights.items():
+            expected = spec.weight_shape(key[0], key[2])
+            spec.weights[key] = value if expected is None else _row_major("weights", key, value, expected)
+        return spec.validate()
+
+    def _lower(self) -> RNNOutputs:
+        spec = self.spec()
+        inputs = self._fitted_inputs(spec)
+        lower = native.add_rnn_v2 if native.available() else _loop_lowering()
+        return lower(self._network, spec, inputs)
+
+    def _fitted_inputs(self, spec: RNNSpec) -> RNNInputs:
+        """The optional tensors checked for dtype and fitted to the contract's shapes."""
+        trt_mod = trt.load()
+        dims = dims_of(self._input)
+        batch, state = dims[:-2], (*dims[:-2], spec.num_layer_indices, spec.hidden_size)
+        if self._cell_state is not None and spec.op != RNNOperation.LSTM:
+            raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
+        fitted = {}
+        for field, expected, dtype in (
+            ("seq_lengths", batch, trt_mod.int32),
+            ("hidden_state", state, self._input.dtype),
+            ("cell_state", state, self._input.dtype),
+        ):
+            tensor = getattr(self, "_" + field)
+            if tensor is not None and tensor.dtype != dtype:
+                raise ShapeError(f"{field}: dtype {tensor.dtype}; expected {dtype}")
+            fitted[field] = None if tensor is None else fit(self._network, tensor, expected, field, self.name)
+        return RNNInputs(self._input, **fitted)
+
+    def _check_configurable(self, field: str) -> None:
+        if self._outputs is not None:
+            raise ConfigurationError(
+                f"{field}: cannot change after get_output() was called; the RNN was lowered into the "
+                "network at that call (TensorRT 8 built lazily, trtrnn cannot), so configure the layer "
+                "completely before the first get_output()"
+            )
+
+    def __repr__(self) -> str:
+        state = "lowered" if self._outputs is not None else "configuring"
+        return (
+            f"<RNNv2Layer {self.name!r} {self._op.name} L={self._num_layers} H={self._hidden_size} "
+            f"T={self._max_seq_length} E={self.data_length} {self._direction.name} "
+            f"{self._input_mode.name} ({state})>"
+        )
+
+
+def add_rnn_v2(
+    network: Network,
+    input: Tensor,
+    layer_count: int,
+    hidden_size: int,
+    max_seq_length: int,
+    op: RNNOperation | object,
+) -> RNNv2Layer:
+    """`network.add_rnn_v2(input, layer_count, hidden_size, max_seq_length, op)` of TensorRT 7-9.
+
+    `input` is `[B..., T, E]` with `T == max_seq_length`. Configure the returned layer, then call
+    `get_output(i)`; the RNN is added to `network` at that first call.
+    """
+    return RNNv2Layer(network, input, layer_count, hidden_size, max_seq_length, op)
+
+
+def _loop_lowering() -> Callable[[Network, RNNSpec, RNNInputs], RNNOutputs]:
+    import trtrnn_loop  # imported late: rnn-loop is only needed where TensorRT lacks add_rnn_v2
+
+    return trtrnn_loop.add_rnn
+
+
+def _float_array(what: str, key: WeightKey, value: object) -> np.ndarray:
+    """A float32 copy of weights given as numpy, a list or TensorRT `Weights` (which has `.numpy()`)."""
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ShapeError(f"{what}{key_name(key)}: dtype {array.dtype}; expected floating point")
+    return np.array(array, dtype=np.float32, copy=True)
+
+
+def _row_major(what: str, key: WeightKey, array: np.ndarray, expected: tuple[int, ...]) -> np.ndarray:
+    """`array` in `expected`'s shape when it has that many values (as TensorRT's flat Weights)."""
+    if array.shape == expected or array.size != math.prod(expected):
+        return array  # wrong sizes are left for RNNSpec.validate to report
+    if array.ndim > 1:
+        warnings.warn(
+            f"{what}{key_name(key)}: shape {array.shape} read row-major as {expected} = (rows, cols) of "
+            "y = W.x, as TensorRT 8 read its flat Weights; pass the matrix in that shape to silence this",
+            WeightLayoutWarning,
+            stacklevel=5,  # _row_major < spec < _lower < get_output < caller
+        )
+    return array.reshape(expected)

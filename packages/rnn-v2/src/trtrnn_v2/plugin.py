@@ -1,0 +1,54 @@
+"""The `rnn-v2` backend: every conformance case built through the public add_rnn_v2 API.
+
+The build function drives `RNNv2Layer` exactly as a TensorRT 8 program would (properties, one
+`set_weights_for_gate` / `set_bias_for_gate` call per key, `get_output`), so the suite checks the API
+users call, not a shortcut around it.
+"""
+
+from __future__ import annotations
+
+import trtrnn
+from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs
+from trtrnn.spec import RNNSpec
+from trtrnn_v2 import native
+from trtrnn_v2.layer import add_rnn_v2
+
+
+def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
+    """Add `spec`'s RNN to `network` via `add_rnn_v2`, fed by `inputs`."""
+    layer = add_rnn_v2(network, inputs.input, spec.num_layers, spec.hidden_size, spec.max_seq_length, spec.op)
+    layer.input_mode = spec.input_mode
+    layer.direction = spec.direction
+    for name in ("seq_lengths", "hidden_state", "cell_state"):
+        tensor = getattr(inputs, name)
+        if tensor is not None:
+            setattr(layer, name, tensor)
+    for (index, gate, is_w), value in spec.weights.items():
+        layer.set_weights_for_gate(index, gate, is_w, value)
+    for (index, gate, is_w), value in spec.biases.items():
+        layer.set_bias_for_gate(index, gate, is_w, value)
+    cell = layer.get_output(2) if layer.num_outputs == 3 else None
+    return RNNOutputs(layer.get_output(0), layer.get_output(1), cell)
+
+
+def _availability() -> tuple[bool, str]:
+    if native.available():
+        return True, ""
+    try:
+        import trtrnn_loop  # noqa: F401  (the lowering used where TensorRT has no add_rnn_v2)
+    except ImportError as exc:
+        return False, f"this TensorRT has no add_rnn_v2 and trtrnn-loop is not importable ({exc})"
+    return True, ""
+
+
+BACKEND = Backend(
+    name="rnn-v2",
+    description="TensorRT 7/8's add_rnn_v2 / IRNNv2Layer API: native where TensorRT has it, else ILoop",
+    build=build,
+    availability=_availability,
+)
+
+
+@trtrnn.hookimpl
+def register_backends(register) -> None:
+    register(BACKEND)
