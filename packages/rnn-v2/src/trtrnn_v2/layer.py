@@ -33,7 +33,7 @@ def _enum(enum_cls: type) -> Callable[[object, str], object]:
 
 
 def _tensor(value: object, field: str) -> Tensor | None:
-    if value is not None and not (hasattr(value, "shape") and hasattr(value, "dtype")):
+    if value is not None and not isinstance(value, trt.load().ITensor):
         raise SpecError(f"{field}: expected an ITensor (or None to unset); got {type(value).__name__}")
     return value
 

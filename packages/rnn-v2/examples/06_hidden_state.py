@@ -1,0 +1,42 @@
+# The seed's hidden_state example: initial hidden state of ones, shape (cIn, 1, lenH) — the input's
+# leading 1 omitted, which TensorRT 8 accepted and trtrnn accepts (trtrnn_v2.tensors.fit). The seed
+# shows only the replaced part; the rest is its initial example. Changed from the seed only in its
+# imports, its network creation and how it executes (seedrun.run instead of cudart).
+# Erratum (SEMANTICS.md §9.2): the seed prints 67, 12, 12, 12, 12 in one row; the formula gives 67.
+import numpy as np
+from seedrun import run
+
+from trtrnn.trt import create_network
+from trtrnn_v2 import tensorrt as trt
+
+nIn, cIn, hIn, wIn = 1, 3, 4, 7  # 输入张量 NCHW
+lenH = 5  # 隐藏层宽度
+data = np.ones(cIn * hIn * wIn, dtype=np.float32).reshape(cIn, hIn, wIn)  # 输入数据
+weightX = np.ones((lenH, wIn), dtype=np.float32)  # 权重矩阵 (X->H)
+weightH = np.ones((lenH, lenH), dtype=np.float32)  # 权重矩阵 (H->H)
+biasX = np.zeros(lenH, dtype=np.float32)  # 偏置 (X->H)
+biasH = np.zeros(lenH, dtype=np.float32)  # 偏置 (H->H)
+
+np.set_printoptions(precision=8, linewidth=200, suppress=True)
+
+builder, network = create_network()
+inputT0 = network.add_input("inputT0", trt.DataType.FLOAT, (nIn, cIn, hIn, wIn))  # 单输入示例代码
+# ---------------------------------------------------------- --------------------# 替换部分
+h0 = network.add_constant((cIn, 1, lenH), np.ones((cIn, 1, lenH), dtype=np.float32))  # 初始隐藏状态
+rnnV2Layer = network.add_rnn_v2(inputT0, 1, lenH, hIn, trt.RNNOperation.RELU)  # 基于单输入初始示例代码
+rnnV2Layer.hidden_state = h0.get_output(0)  # 设置初始隐藏状态，默认为全 0
+rnnV2Layer.set_weights_for_gate(0, trt.RNNGateType.INPUT, True, weightX)
+rnnV2Layer.set_weights_for_gate(0, trt.RNNGateType.INPUT, False, weightH)
+rnnV2Layer.set_bias_for_gate(0, trt.RNNGateType.INPUT, True, biasX)
+rnnV2Layer.set_bias_for_gate(0, trt.RNNGateType.INPUT, False, biasH)
+# ---------------------------------------------------------- --------------------# 替换部分
+network.mark_output(rnnV2Layer.get_output(0))
+network.mark_output(rnnV2Layer.get_output(1))
+outputH0, outputH1 = run(builder, network, data)
+
+print("inputH0 :", data.shape)
+print(data)
+print("outputH0:", outputH0.shape)
+print(outputH0)
+print("outputH1:", outputH1.shape)
+print(outputH1)
