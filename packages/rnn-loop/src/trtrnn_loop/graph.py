@@ -1,0 +1,138 @@
+"""Thin helpers over INetworkDefinition: named layers, kept-alive constants, batch-size-aware slices.
+
+Every helper names its layer `<prefix>.<what>` so the inspect listing and the benchmark can read the
+lowering's structure. The flattened batch dim N is either a known int or, with a dynamic leading dim,
+a shape tensor computed once outside any loop; slices and zero fills use whichever exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from trtrnn import trt
+from trtrnn.backend import Network, Tensor
+from trtrnn.network import keep_alive
+
+
+class Graph:
+    """Adds layers to `network` under the name `prefix`, in float16 when `input_dtype` is, else float32."""
+
+    def __init__(self, network: Network, prefix: str, input_dtype: object) -> None:
+        self.trt = trt.load()
+        self.network = network
+        self.prefix = prefix
+        half = input_dtype == self.trt.float16
+        self.float_dtype = self.trt.float16 if half else self.trt.float32
+        self.np_float = np.float16 if half else np.float32
+        self.rows: int | None = None  # N when known at build time
+        self._rows_tensor: Tensor | None = None  # [1] int64 shape tensor holding N otherwise
+        self._size_cache: dict[int, Tensor] = {}
+
+    # ---- naming ---------------------------------------------------------------------------------
+    def named(self, layer: object, name: str) -> Tensor:
+        """Name `layer` and return its output 0."""
+        self.name_layer(layer, name)
+        return layer.get_output(0)
+
+    def name_layer(self, layer: object, name: str) -> None:
+        layer.name = f"{self.prefix}.{name}"
+
+    # ---- constants ------------------------------------------------------------------------------
+    def const(self, array: np.ndarray, name: str) -> Tensor:
+        """A constant layer; floating arrays are converted to the graph's float dtype."""
+        array = np.asarray(array)
+        if np.issubdtype(array.dtype, np.floating):
+            array = array.astype(self.np_float)
+        array = np.array(array, order="C")  # a copy we own; ascontiguousarray would make 0-D arrays 1-D
+        keep_alive(self.network, array)
+        return self.named(self.network.add_constant(array.shape, array), name)
+
+    def scalar_int(self, value: int, name: str) -> Tensor:
+        """A 0-D int32 constant (loop trip counts and concatenation lengths)."""
+        return self.const(np.array(value, dtype=np.int32), name)
+
+    # ---- elementwise / activation / matmul / shuffle --------------------------------------------
+    def add(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        return self.elementwise(a, b, self.trt.ElementWiseOperation.SUM, name)
+
+    def sub(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        return self.elementwise(a, b, self.trt.ElementWiseOperation.SUB, name)
+
+    def mul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        return self.elementwise(a, b, self.trt.ElementWiseOperation.PROD, name)
+
+    def elementwise(self, a: Tensor, b: Tensor, op: object, name: str) -> Tensor:
+        return self.named(self.network.add_elementwise(a, b, op), name)
+
+    def activation(self, x: Tensor, kind: str, name: str) -> Tensor:
+        return self.named(self.network.add_activation(x, getattr(self.trt.ActivationType, kind)), name)
+
+    def matmul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
+        none = self.trt.MatrixOperation.NONE
+        return self.named(self.network.add_matrix_multiply(a, none, b, none), name)
+
+    def reshape(self, x: Tensor, dims: Sequence[int], name: str) -> Tensor:
+        """Reshape with static dims (-1 infers one dim; 0 copies the input's dim)."""
+        layer = self.network.add_shuffle(x)
+        layer.reshape_dims = tuple(dims)
+        return self.named(layer, name)
+
+    def reshape_to(self, x: Tensor, shape: Tensor, name: str) -> Tensor:
+        """Reshape to a run-time shape tensor."""
+        layer = self.network.add_shuffle(x)
+        layer.set_input(1, shape)
+        return self.named(layer, name)
+
+    def concat(self, tensors: Sequence[Tensor], axis: int, name: str) -> Tensor:
+        if len(tensors) == 1:
+            return tensors[0]
+        layer = self.network.add_concatenation(list(tensors))
+        layer.axis = axis
+        return self.named(layer, name)
+
+    def gather(self, x: Tensor, axis: int, index: int, name: str) -> Tensor:
+        """`x` indexed at `index` along `axis` (the axis disappears)."""
+        idx = self.scalar_int(index, f"{name}.index")
+        return self.named(self.network.add_gather(x, idx, axis), name)
+
+    def reverse_sequence(self, x: Tensor, lengths: Tensor, name: str) -> Tensor:
+        """Reverse the first `lengths[n]` steps of `x[n]` (`[N, T, ...]`), keep the rest."""
+        layer = self.network.add_reverse_sequence(x, lengths)
+        layer.batch_axis = 0
+        layer.sequence_axis = 1
+        return self.named(layer, name)
+
+    # ---- the flattened batch dim N --------------------------------------------------------------
+    def set_rows(self, flat: Tensor, static_rows: int | None) -> None:
+        """Record N for a `[N, ...]` tensor: an int, or a shape tensor read from `flat` at run time."""
+        self.rows = static_rows
+        if static_rows is None:
+            shape = self.named(self.network.add_shape(flat), "rows.shape")
+            self._rows_tensor = self.named(self.network.add_slice(shape, (0,), (1,), (1,)), "rows")
+
+    def _rows_by(self, width: int) -> Tensor:
+        """The int64 shape tensor `[N, width]` (dynamic N only), built once per width, outside loops."""
+        if width not in self._size_cache:
+            tail = self.const(np.array([width], dtype=np.int64), f"rows_by_{width}.width")
+            self._size_cache[width] = self.concat([self._rows_tensor, tail], 0, f"rows_by_{width}")
+        return self._size_cache[width]
+
+    def columns(self, x: Tensor, start: int, width: int, name: str) -> Tensor:
+        """`x[:, start:start+width]` of a 2-D `[N, C]` tensor."""
+        rows = self.rows if self.rows is not None else 0
+        layer = self.network.add_slice(x, (0, start), (rows, width), (1, 1))
+        if self.rows is None:
+            layer.set_input(2, self._rows_by(width))
+        return self.named(layer, name)
+
+    def zeros(self, width: int, name: str) -> Tensor:
+        """A `[N, width]` zero tensor (an unset initial state)."""
+        if self.rows is not None:
+            return self.const(np.zeros((self.rows, width), dtype=self.np_float), name)
+        layer = self.network.add_fill((0, 0), self.trt.FillOperation.LINSPACE, self.float_dtype)
+        layer.set_input(0, self._rows_by(width))
+        layer.alpha = 0.0
+        layer.beta = (0.0, 0.0)
+        return self.named(layer, name)

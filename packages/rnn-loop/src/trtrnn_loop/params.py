@@ -1,0 +1,58 @@
+"""The spec's per-gate weights fused into the few arrays the fast lowering multiplies by.
+
+cuDNN's layout: every gate of a layer-direction stacked side by side (in `spec.gates` order) so one
+matmul computes all gates, and every bias that is simply added folded into one vector that is added
+outside the loop. Only GRU's `Rb[h]` stays separate: it is scaled by the reset gate (SEMANTICS §2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trtrnn.enums import RNNGateType, RNNOperation
+from trtrnn.spec import RNNSpec
+
+
+def input_weights(spec: RNNSpec, layer: int) -> np.ndarray | None:
+    """`[In, G*H]`: W of every gate, transposed and side by side, so `x . Wcat` gives all gates.
+
+    None where SKIP means x is added as is (stack layer 0).
+    """
+    if not spec.has_input_weights(layer):
+        return None
+    return _stack_transposed(spec, layer, is_w=True)
+
+
+def recurrent_weights(spec: RNNSpec, layer: int) -> np.ndarray:
+    """`[H, G*H]`: R of every gate, transposed and side by side (one fused matmul per step)."""
+    return _stack_transposed(spec, layer, is_w=False)
+
+
+def input_bias(spec: RNNSpec, layer: int) -> np.ndarray:
+    """`[G*H]`: Wb + Rb per gate, added to the input projection outside the loop.
+
+    GRU's HIDDEN gate gets Wb only; its Rb is inside the reset product (see `reset_bias`).
+    """
+    parts = []
+    for gate in spec.gates:
+        bias = np.asarray(spec.biases[(layer, gate, True)], dtype=np.float64)
+        if not _bias_inside_reset(spec, gate):
+            bias = bias + np.asarray(spec.biases[(layer, gate, False)], dtype=np.float64)
+        parts.append(bias)
+    return np.concatenate(parts).astype(np.float32)
+
+
+def reset_bias(spec: RNNSpec, layer: int) -> np.ndarray | None:
+    """`[H]`: GRU's `Rb[h]`, added to `R[h].h` before the reset gate multiplies it; None for other ops."""
+    if spec.op != RNNOperation.GRU:
+        return None
+    return np.asarray(spec.biases[(layer, RNNGateType.HIDDEN, False)], dtype=np.float32)
+
+
+def _bias_inside_reset(spec: RNNSpec, gate: RNNGateType) -> bool:
+    return spec.op == RNNOperation.GRU and gate == RNNGateType.HIDDEN
+
+
+def _stack_transposed(spec: RNNSpec, layer: int, *, is_w: bool) -> np.ndarray:
+    mats = [np.asarray(spec.weights[(layer, gate, is_w)], dtype=np.float32) for gate in spec.gates]
+    return np.ascontiguousarray(np.concatenate(mats, axis=0).T)

@@ -1,0 +1,28 @@
+"""The `rnn-loop` backend, registered through trtrnn's hook exactly as a third-party plugin would be."""
+
+from __future__ import annotations
+
+import trtrnn
+from trtrnn import trt
+from trtrnn.backend import Backend
+from trtrnn_loop.lowering import add_rnn
+
+
+def _availability() -> tuple[bool, str]:
+    if trt.available():
+        return True, ""
+    return False, f"no TensorRT is importable; {trt.INSTALL_HINT}"
+
+
+BACKEND = Backend(
+    name="rnn-loop",
+    description="every RNN feature on ILoop: hoisted input projection, one fused recurrent matmul per step",
+    build=add_rnn,
+    unsupported={},
+    availability=_availability,
+)
+
+
+@trtrnn.hookimpl
+def register_backends(register) -> None:
+    register(BACKEND)
