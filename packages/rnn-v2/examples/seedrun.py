@@ -27,7 +27,7 @@ def run(builder: object, network: object, *inputs: np.ndarray) -> tuple[np.ndarr
     if os.environ.get("TRTRNN_EXECUTION") != "cpu" and trt.engine_execution():
         from trtrnn.engine import Engine
 
-        with Engine.from_network(builder, network) as engine:
+        with Engine.build(network, builder) as engine:
             results = engine.infer(feeds)
     else:
         results = trtrnn.evaluate(network, feeds)

@@ -97,7 +97,7 @@ def test_configuration_is_forwarded_in_tensorrt_terms(network, seed_input, tenso
     assert len(rnn.calls) == 2 * 4 * 4
     forward_input_gate = [c for c in rnn.calls if c[:4] == ("W", 1, "trt.RNNGateType.CELL", True)]
     np.testing.assert_array_equal(forward_input_gate[0][4], np.full((5, 7), 2, np.float32))
-    assert out == rnn._outputs
+    assert out == rnn._outputs and rnn.name == layer.name
 
 
 def test_tensorrt_native_rnn_v2_is_used_where_it_exists():

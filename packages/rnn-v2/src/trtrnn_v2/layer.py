@@ -9,6 +9,7 @@ rules); after it the configuration is frozen and changing it raises Configuratio
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from trtrnn.errors import ConfigurationError, GateError, MissingWeightsError, Sh
 from trtrnn.spec import RNNSpec, WeightKey, key_name
 from trtrnn_v2 import native
 from trtrnn_v2.tensors import DYNAMIC, dims_of, fit
+
+_NAMES = itertools.count()
 
 
 class WeightLayoutWarning(UserWarning):
@@ -107,7 +110,7 @@ class RNNv2Layer:
         self._weights: dict[WeightKey, np.ndarray] = {}
         self._biases: dict[WeightKey, np.ndarray] = {}
         self._outputs: RNNOutputs | None = None
-        self.name = f"RNNv2 (network layer {network.num_layers})"
+        self.name = f"rnn_v2_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
 
     # ---- read-only shape facts -------------------------------------------------------------------
     @property
@@ -247,7 +250,7 @@ class RNNv2Layer:
         spec = self.spec()
         inputs = self._fitted_inputs(spec)
         lower = native.add_rnn_v2 if native.available() else _loop_lowering()
-        return lower(self._network, spec, inputs)
+        return lower(self._network, spec, inputs, name=self.name)
 
     def _fitted_inputs(self, spec: RNNSpec) -> RNNInputs:
         """The optional tensors checked for dtype and fitted to the contract's shapes."""
@@ -301,7 +304,7 @@ def add_rnn_v2(
     return RNNv2Layer(network, input, layer_count, hidden_size, max_seq_length, op)
 
 
-def _loop_lowering() -> Callable[[Network, RNNSpec, RNNInputs], RNNOutputs]:
+def _loop_lowering() -> Callable[..., RNNOutputs]:
     import trtrnn_loop  # imported late: rnn-loop is only needed where TensorRT lacks add_rnn_v2
 
     return trtrnn_loop.add_rnn

@@ -32,8 +32,8 @@ def _trt_member(trt_mod: object, member: enum.IntEnum) -> object:
     return getattr(getattr(trt_mod, type(member).__name__), member.name)
 
 
-def add_rnn_v2(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
-    """The spec as one native IRNNv2Layer; same signature as `trtrnn_loop.add_rnn`."""
+def add_rnn_v2(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "rnn_v2") -> RNNOutputs:
+    """The spec as one native IRNNv2Layer called `name`; same signature as `trtrnn_loop.add_rnn`."""
     trt_mod = trt.load()
     layer = network.add_rnn_v2(
         inputs.input,
@@ -42,6 +42,7 @@ def add_rnn_v2(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs
         spec.max_seq_length,
         _trt_member(trt_mod, spec.op),
     )
+    layer.name = name
     layer.input_mode = _trt_member(trt_mod, spec.input_mode)
     layer.direction = _trt_member(trt_mod, spec.direction)
     setters = ((layer.set_weights_for_gate, spec.weights), (layer.set_bias_for_gate, spec.biases))
