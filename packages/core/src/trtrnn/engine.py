@@ -1,0 +1,456 @@
+"""`Engine`: build, serialize, save, load and run a TensorRT engine in one object.
+
+It replaces the seed's boilerplate (builder config, runtime, context, stream, one cudaMalloc per
+binding, copies, and frees that were partly forgotten) with `Engine.build(network).infer(feeds)`.
+Execution uses the TensorRT 10 tensor API with cuda-python; every CUDA status is checked and every
+device buffer is freed on every path. Where no runnable GPU exists, `infer` raises
+ExecutionUnavailableError with the reason from `trtrnn.trt.engine_execution()`.
+
+Deserializing an engine needs a CUDA device (TensorRT-RTX 1.7 fails in `deserialize_cuda_engine`
+with "CUDA driver version is insufficient" on a machine without one), so the tensor metadata
+(`inputs`, `outputs`) of an engine built here is recorded from the network at build time and kept
+in a sidecar file `<engine>.io.json` by `save`; `load` reads it back when present.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from trtrnn import trt
+from trtrnn.errors import CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
+from trtrnn.network import ProfileShapes, serialize_network
+
+#: Suffix of the sidecar that keeps an engine's tensor metadata readable without a GPU.
+SIDECAR_SUFFIX = ".io.json"
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One I/O tensor of an engine: name, shape (-1 for a dynamic dim), numpy dtype, and for
+    dynamic inputs the (min, opt, max) shapes of optimization profile 0."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    is_input: bool
+    profile: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": self.dtype.name,
+            "is_input": self.is_input,
+            "profile": None if self.profile is None else [list(s) for s in self.profile],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TensorInfo:
+        profile = data.get("profile")
+        return cls(
+            name=str(data["name"]),
+            shape=tuple(int(d) for d in data["shape"]),
+            dtype=np.dtype(data["dtype"]),
+            is_input=bool(data["is_input"]),
+            profile=None if profile is None else tuple(tuple(int(d) for d in s) for s in profile),
+        )
+
+    def describe(self) -> str:
+        """`name [2, -1, 5] float32` plus the profile range of dynamic dims."""
+        text = f"{self.name} {list(self.shape)} {self.dtype.name}"
+        if self.profile is not None:
+            lo, opt, hi = (list(s) for s in self.profile)
+            text += f" (profile min {lo} opt {opt} max {hi})"
+        return text
+
+
+class Engine:
+    """A serialized TensorRT engine; runs on a GPU through `infer` and frees everything on `close`.
+
+    ```python
+    with Engine.build(network, profile=profile) as engine:
+        engine.save("model.engine")
+        outputs = engine.infer({"input": x})   # GPU only; ExecutionUnavailableError elsewhere
+    ```
+    """
+
+    def __init__(self, serialized: bytes, *, io: tuple[TensorInfo, ...] | None = None) -> None:
+        if not isinstance(serialized, (bytes, bytearray, memoryview)) or len(serialized) == 0:
+            raise TrtrnnError(
+                "Engine: expected the non-empty bytes of a serialized engine; "
+                f"got {type(serialized).__name__}"
+                + (" of length 0" if isinstance(serialized, (bytes, bytearray, memoryview)) else "")
+            )
+        self._blob = bytes(serialized)
+        self._io = io
+        self._session: _Session | None = None
+        self._closed = False
+
+    # ---- construction and files -----------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        network: Any,
+        builder: Any = None,
+        *,
+        profile: ProfileShapes | None = None,
+        workspace: int | None = None,
+        fp16: bool = False,
+    ) -> Engine:
+        """Run TensorRT's builder on `network` (an INetworkDefinition or a `SpecNetwork`).
+
+        `profile` maps input names to (min, opt, max) shapes for dynamic dims; a SpecNetwork brings
+        its own builder and profile. `workspace` caps the builder's workspace in bytes.
+        """
+        if hasattr(network, "network") and hasattr(network, "builder"):  # a SpecNetwork
+            builder = builder if builder is not None else network.builder
+            profile = profile if profile is not None else network.profile
+            network = network.network
+        if builder is None:
+            builder = trt.load().Builder(trt.logger())
+        blob = serialize_network(builder, network, profile, fp16=fp16, workspace=workspace)
+        return cls(blob, io=_network_io(network, profile or {}))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Engine:
+        """Read an engine file (and its `.io.json` sidecar when present)."""
+        path = Path(path)
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            raise TrtrnnError(f"engine file {str(path)!r}: cannot be read ({exc.strerror})") from None
+        if not blob:
+            raise TrtrnnError(f"engine file {str(path)!r}: is empty; expected a serialized TensorRT engine")
+        return cls(blob, io=_read_sidecar(path))
+
+    def serialize(self) -> bytes:
+        """The engine's bytes, as TensorRT's builder produced them."""
+        return self._blob
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the engine (and its `.io.json` sidecar when metadata is known) atomically."""
+        path = Path(path)
+        atomic_write(path, self._blob)
+        io = self._known_io()
+        if io is not None:
+            text = json.dumps({"tensors": [t.to_json() for t in io]}, indent=1)
+            atomic_write(sidecar_path(path), text.encode())
+        return path
+
+    # ---- metadata ---------------------------------------------------------------------------
+    @property
+    def inputs(self) -> tuple[TensorInfo, ...]:
+        """The engine's input tensors (from the engine on a GPU, else from build-time metadata)."""
+        return tuple(t for t in self._require_io() if t.is_input)
+
+    @property
+    def outputs(self) -> tuple[TensorInfo, ...]:
+        """The engine's output tensors, in the engine's order."""
+        return tuple(t for t in self._require_io() if not t.is_input)
+
+    def _known_io(self) -> tuple[TensorInfo, ...] | None:
+        if self._session is not None:
+            return self._session.io
+        return self._io
+
+    def _require_io(self) -> tuple[TensorInfo, ...]:
+        io = self._known_io()
+        if io is not None:
+            return io
+        capability = trt.engine_execution()
+        if capability:
+            return self._open().io
+        raise ExecutionUnavailableError(
+            "engine inputs/outputs: this engine came as bytes without trtrnn's .io.json sidecar, and "
+            "reading its tensors needs deserialize_cuda_engine, which needs a CUDA GPU "
+            f"({_flavor_text()}); here: {capability.reason}"
+        )
+
+    # ---- execution --------------------------------------------------------------------------
+    def infer(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Run the engine once: numpy arrays by input name in, numpy arrays by output name out."""
+        if self._closed:
+            raise TrtrnnError("Engine.infer: the engine is closed (used after close() or its `with` block)")
+        if self._io is not None and self._session is None:
+            validate_feeds(self._io, feeds)  # fail fast with the real reason before needing a GPU
+        return self._open().infer(feeds)
+
+    def _open(self) -> _Session:
+        if self._session is None:
+            capability = trt.engine_execution()
+            if not capability:
+                raise ExecutionUnavailableError(
+                    f"cannot execute a TensorRT engine here ({_flavor_text()}): {capability.reason}. "
+                    "Use the CPU evaluator instead: trtrnn.executor.executor('cpu', network=...)"
+                )
+            self._session = _Session(self._blob, _cudart())
+        return self._session
+
+    def close(self) -> None:
+        """Free the stream, context and engine; safe to call twice."""
+        session, self._session = self._session, None
+        self._closed = True
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Engine({len(self._blob)} bytes{', closed' if self._closed else ''})"
+
+
+# ---- validation (shared by the GPU session and the build-time metadata) ---------------------
+def validate_feeds(io: tuple[TensorInfo, ...], feeds: Mapping[str, np.ndarray]) -> None:
+    """ShapeError naming the tensor when `feeds` do not match the engine's inputs."""
+    inputs = {t.name: t for t in io if t.is_input}
+    unknown = sorted(set(feeds) - set(inputs))
+    if unknown:
+        raise ShapeError(f"feeds: unknown input(s) {unknown}; the engine's inputs are {sorted(inputs)}")
+    missing = sorted(set(inputs) - set(feeds))
+    if missing:
+        raise ShapeError(f"feeds: missing input(s) {missing}; the engine's inputs are {sorted(inputs)}")
+    for name, info in inputs.items():
+        value = feeds[name]
+        if not isinstance(value, np.ndarray):
+            raise ShapeError(f"input {name!r}: expected a numpy array; got {type(value).__name__}")
+        if value.dtype != info.dtype:
+            raise ShapeError(
+                f"input {name!r}: dtype {value.dtype}; expected {info.dtype} "
+                f"(cast with .astype(np.{info.dtype.name}))"
+            )
+        if value.ndim != len(info.shape) or any(d != -1 and d != g for d, g in zip(info.shape, value.shape)):
+            raise ShapeError(
+                f"input {name!r}: shape {tuple(value.shape)}; expected {list(info.shape)} (-1 = any)"
+            )
+        if info.profile is not None:
+            lo, _, hi = info.profile
+            if any(not a <= g <= b for a, g, b in zip(lo, value.shape, hi)):
+                raise ShapeError(
+                    f"input {name!r}: shape {tuple(value.shape)} is outside optimization profile 0 "
+                    f"(min {list(lo)}, max {list(hi)})"
+                )
+
+
+# ---- files ------------------------------------------------------------------------------
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to a temp file in `path`'s directory, then os.replace it over `path`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def sidecar_path(path: str | os.PathLike[str]) -> Path:
+    """Where `save` keeps the tensor metadata of the engine at `path`."""
+    path = Path(path)
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def _read_sidecar(path: Path) -> tuple[TensorInfo, ...] | None:
+    side = sidecar_path(path)
+    if not side.exists():
+        return None
+    try:
+        data = json.loads(side.read_text())
+        return tuple(TensorInfo.from_json(t) for t in data["tensors"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TrtrnnError(
+            f"engine metadata {str(side)!r}: not a trtrnn .io.json file ({exc}); "
+            "delete it or re-save the engine"
+        ) from None
+
+
+def _network_io(network: Any, profile: ProfileShapes) -> tuple[TensorInfo, ...]:
+    trt_mod = trt.load()
+    io = []
+    for is_input, count, get in (
+        (True, network.num_inputs, network.get_input),
+        (False, network.num_outputs, network.get_output),
+    ):
+        for i in range(count):
+            tensor = get(i)
+            shape = tuple(int(d) for d in tensor.shape)
+            io.append(
+                TensorInfo(
+                    tensor.name,
+                    shape,
+                    np.dtype(trt_mod.nptype(tensor.dtype)),
+                    is_input,
+                    profile.get(tensor.name) if is_input and -1 in shape else None,
+                )
+            )
+    return tuple(io)
+
+
+def _flavor_text() -> str:
+    return f"{trt.flavor()} {trt.version()}" if trt.available() else "no TensorRT installed"
+
+
+# ---- CUDA -------------------------------------------------------------------------------
+def _cudart() -> ModuleType:
+    try:
+        from cuda.bindings import runtime as cudart  # cuda-python >= 12.6
+    except ImportError:
+        try:
+            from cuda import cudart  # older cuda-python
+        except ImportError:
+            raise ExecutionUnavailableError(
+                "cuda-python is not installed (`pip install cuda-python` or `pip install trtrnn[cuda]`)"
+            ) from None
+    return cudart
+
+
+def check(cudart: Any, result: Any, call: str) -> Any:
+    """Unpack a cuda-python `(status, *values)` result; CudaError naming the call unless success."""
+    status, *values = result if isinstance(result, tuple) else (result,)
+    if int(status) != 0:
+        _, name = cudart.cudaGetErrorName(status)
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        raise CudaError(f"{call} failed: {name} ({int(status)})")
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+class _Session:
+    """The deserialized engine, its execution context and one stream, reused across `infer` calls."""
+
+    def __init__(self, blob: bytes, cudart: Any) -> None:
+        self.cudart = cudart
+        trt_mod = trt.load()
+        self.runtime = trt_mod.Runtime(trt.logger())
+        self.engine = self.runtime.deserialize_cuda_engine(blob)
+        if self.engine is None:
+            raise ExecutionUnavailableError(
+                f"deserialize_cuda_engine returned None ({_flavor_text()}): the engine was built by another "
+                "TensorRT version or flavor, for another GPU, or the bytes are not an engine"
+            )
+        self.context = self.engine.create_execution_context()
+        if self.context is None:
+            raise CudaError("create_execution_context returned None (out of device memory?)")
+        self.io = self._read_io(trt_mod)
+        self.stream = check(
+            cudart, cudart.cudaStreamCreate(), "cudaStreamCreate"
+        )  # last: nothing can leak it
+
+    def _read_io(self, trt_mod: ModuleType) -> tuple[TensorInfo, ...]:
+        io = []
+        for i in range(self.engine.num_io_tensors):
+            name = self.engine.get_tensor_name(i)
+            is_input = self.engine.get_tensor_mode(name) == trt_mod.TensorIOMode.INPUT
+            shape = tuple(int(d) for d in self.engine.get_tensor_shape(name))
+            profile = None
+            if is_input and -1 in shape:
+                lo, opt, hi = self.engine.get_tensor_profile_shape(name, 0)
+                profile = (tuple(lo), tuple(opt), tuple(hi))
+            dtype = np.dtype(trt_mod.nptype(self.engine.get_tensor_dtype(name)))
+            io.append(TensorInfo(name, shape, dtype, is_input, profile))
+        return tuple(io)
+
+    def infer(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        validate_feeds(self.io, feeds)
+        cudart = self.cudart
+        for info in self.io:
+            if info.is_input and not self.context.set_input_shape(info.name, feeds[info.name].shape):
+                raise ShapeError(
+                    f"input {info.name!r}: set_input_shape{tuple(feeds[info.name].shape)} refused"
+                )
+        host: dict[str, np.ndarray] = {}
+        for info in self.io:
+            if info.is_input:
+                host[info.name] = np.ascontiguousarray(feeds[info.name])
+                continue
+            shape = tuple(int(d) for d in self.context.get_tensor_shape(info.name))
+            if any(d < 0 for d in shape):
+                raise TrtrnnError(
+                    f"output {info.name!r}: shape {list(shape)} depends on the data; Engine.infer supports "
+                    "outputs whose shapes follow from the input shapes"
+                )
+            host[info.name] = np.empty(shape, dtype=info.dtype)
+        with self._device_buffers(host) as device:
+            h2d = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
+            d2h = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
+            for info in self.io:
+                if not self.context.set_tensor_address(info.name, int(device[info.name])):
+                    raise CudaError(f"set_tensor_address({info.name!r}) refused the device pointer")
+                if info.is_input and host[info.name].nbytes:
+                    array = host[info.name]
+                    check(
+                        cudart,
+                        cudart.cudaMemcpyAsync(
+                            device[info.name], array.ctypes.data, array.nbytes, h2d, self.stream
+                        ),
+                        f"cudaMemcpyAsync(host->device, {info.name!r})",
+                    )
+            if not self.context.execute_async_v3(int(self.stream)):
+                raise CudaError("execute_async_v3 returned False (see TensorRT's log above)")
+            for info in self.io:
+                array = host[info.name]
+                if not info.is_input and array.nbytes:
+                    check(
+                        cudart,
+                        cudart.cudaMemcpyAsync(
+                            array.ctypes.data, device[info.name], array.nbytes, d2h, self.stream
+                        ),
+                        f"cudaMemcpyAsync(device->host, {info.name!r})",
+                    )
+            check(cudart, cudart.cudaStreamSynchronize(self.stream), "cudaStreamSynchronize")
+        return {info.name: host[info.name] for info in self.io if not info.is_input}
+
+    @contextmanager
+    def _device_buffers(self, host: Mapping[str, np.ndarray]) -> Iterator[dict[str, Any]]:
+        """One cudaMalloc per tensor, all freed on exit whatever happened (first error wins)."""
+        device: dict[str, Any] = {}
+        try:
+            for name, array in host.items():
+                device[name] = check(
+                    self.cudart, self.cudart.cudaMalloc(max(array.nbytes, 1)), f"cudaMalloc({name!r})"
+                )
+            yield device
+        finally:
+            errors = []
+            for name, pointer in device.items():
+                try:
+                    check(self.cudart, self.cudart.cudaFree(pointer), f"cudaFree({name!r})")
+                except CudaError as exc:
+                    errors.append(exc)
+            if errors and not _in_exception():
+                raise errors[0]
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        self.context = None
+        self.engine = None
+        self.runtime = None
+        if stream is not None:
+            check(self.cudart, self.cudart.cudaStreamDestroy(stream), "cudaStreamDestroy")
+
+
+def _in_exception() -> bool:
+    import sys
+
+    return sys.exc_info()[0] is not None
