@@ -28,7 +28,7 @@ class Graph:
         self.np_float = np.float16 if half else np.float32
         self.rows: int | None = None  # N when known at build time
         self._rows_tensor: Tensor | None = None  # [1] int64 shape tensor holding N otherwise
-        self._size_cache: dict[int, Tensor] = {}
+        self._size_cache: dict[tuple[int, ...], Tensor] = {}
 
     # ---- naming ---------------------------------------------------------------------------------
     def named(self, layer: object, name: str) -> Tensor:
@@ -112,19 +112,33 @@ class Graph:
             shape = self.named(self.network.add_shape(flat), "rows.shape")
             self._rows_tensor = self.named(self.network.add_slice(shape, (0,), (1,), (1,)), "rows")
 
-    def _rows_by(self, width: int) -> Tensor:
-        """The int64 shape tensor `[N, width]` (dynamic N only), built once per width, outside loops."""
-        if width not in self._size_cache:
-            tail = self.const(np.array([width], dtype=np.int64), f"rows_by_{width}.width")
-            self._size_cache[width] = self.concat([self._rows_tensor, tail], 0, f"rows_by_{width}")
-        return self._size_cache[width]
+    def rows_by(self, *tail: int) -> Tensor:
+        """The int64 shape tensor `[N, *tail]` (dynamic N only), built once per tail, outside loops."""
+        if not tail:
+            return self._rows_tensor
+        if tail not in self._size_cache:
+            name = "rows_by_" + "x".join(map(str, tail))
+            end = self.const(np.array(tail, dtype=np.int64), f"{name}.tail")
+            self._size_cache[tail] = self.concat([self._rows_tensor, end], 0, name)
+        return self._size_cache[tail]
+
+    def to_rows(self, x: Tensor, tail: Sequence[int], name: str) -> Tensor:
+        """Reshape `x` (leading dims B..., then `tail`) to `[N, *tail]`.
+
+        With a dynamic N the new shape comes from the one rows tensor read off the input, so the
+        builder sees a single N for every flattened tensor (reshapes with -1 in several tensors that
+        each merge a -1 dim crash TensorRT-RTX 1.7's builder).
+        """
+        if self.rows is not None:
+            return self.reshape(x, (self.rows, *tail), name)
+        return self.reshape_to(x, self.rows_by(*tail), name)
 
     def columns(self, x: Tensor, start: int, width: int, name: str) -> Tensor:
         """`x[:, start:start+width]` of a 2-D `[N, C]` tensor."""
         rows = self.rows if self.rows is not None else 0
         layer = self.network.add_slice(x, (0, start), (rows, width), (1, 1))
         if self.rows is None:
-            layer.set_input(2, self._rows_by(width))
+            layer.set_input(2, self.rows_by(width))
         return self.named(layer, name)
 
     def zeros(self, width: int, name: str) -> Tensor:
@@ -132,7 +146,7 @@ class Graph:
         if self.rows is not None:
             return self.const(np.zeros((self.rows, width), dtype=self.np_float), name)
         layer = self.network.add_fill((0, 0), self.trt.FillOperation.LINSPACE, self.float_dtype)
-        layer.set_input(0, self._rows_by(width))
+        layer.set_input(0, self.rows_by(width))
         layer.alpha = 0.0
         layer.beta = (0.0, 0.0)
         return self.named(layer, name)

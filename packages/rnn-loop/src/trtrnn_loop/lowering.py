@@ -176,13 +176,13 @@ def _flat_lengths(g: Graph, lengths: Tensor | None) -> Tensor | None:
         return None
     if lengths.dtype != g.trt.int32:
         lengths = g.named(g.network.add_cast(lengths, g.trt.int32), "seq_lengths.int32")
-    return g.reshape(lengths, (-1,), "seq_lengths.flatten")
+    return g.to_rows(lengths, (), "seq_lengths.flatten")
 
 
 def _step_masks(g: Graph, lengths: Tensor, steps: int) -> tuple[Tensor, Tensor]:
     """keep `[N, T, 1]` = 1.0 where t < len else 0.0, and drop = 1 - keep; computed once, outside loops."""
     times = g.const(np.arange(steps, dtype=np.int32)[None, :, None], "step_mask.times")
-    lens = g.reshape(lengths, (-1, 1, 1), "step_mask.lengths")
+    lens = g.reshape(lengths, (0, 1, 1), "step_mask.lengths")
     valid = g.elementwise(times, lens, g.trt.ElementWiseOperation.LESS, "step_mask.valid")
     keep = g.named(g.network.add_cast(valid, g.float_dtype), "step_mask.keep")
     one = g.const(np.ones((1, 1, 1)), "step_mask.one")
@@ -201,7 +201,7 @@ def _flat_state(g: Graph, spec: RNNSpec, state: Tensor | None, what: str) -> Ten
         )
     if state.dtype != g.float_dtype:
         state = g.named(g.network.add_cast(state, g.float_dtype), f"{what}.cast")
-    return g.reshape(state, (-1, spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
+    return g.to_rows(state, (spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
 
 
 def _initial(g: Graph, states: Tensor | None, index: int, hidden: int, what: str) -> Tensor:
