@@ -193,7 +193,7 @@ class Engine:
                     f"cannot execute a TensorRT engine here ({_flavor_text()}): {capability.reason}. "
                     "Use the CPU evaluator instead: trtrnn.executor.executor('cpu', network=...)"
                 )
-            self._session = _Session(self._blob, _cudart())
+            self._session = _Session(self._blob, _cudart(), trt.load())
         return self._session
 
     def close(self) -> None:
@@ -339,9 +339,8 @@ def check(cudart: Any, result: Any, call: str) -> Any:
 class _Session:
     """The deserialized engine, its execution context and one stream, reused across `infer` calls."""
 
-    def __init__(self, blob: bytes, cudart: Any) -> None:
+    def __init__(self, blob: bytes, cudart: Any, trt_mod: ModuleType) -> None:
         self.cudart = cudart
-        trt_mod = trt.load()
         self.runtime = trt_mod.Runtime(trt.logger())
         self.engine = self.runtime.deserialize_cuda_engine(blob)
         if self.engine is None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from trtrnn.engine import atomic_write
 from trtrnn.enums import RNNGateType
-from trtrnn.errors import SpecError
+from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import RNNSpec, WeightKey
 
 FORMAT = "trtrnn-spec"
@@ -124,7 +124,7 @@ def spec_from_arrays(
         raise SpecError(f"{source}: bad configuration value ({exc})") from None
     x = optional["x"]
     if x is not None and x.shape != spec.input_shape:
-        raise SpecError(
+        raise ShapeError(
             f"{source}: x has shape {x.shape}; expected {spec.input_shape} = (*batch_shape, T, E)"
         )
     return spec, x
@@ -135,7 +135,7 @@ def save_spec(path: str | os.PathLike[str], spec: RNNSpec, x: np.ndarray | None 
     path = Path(path)
     spec.validate()
     if x is not None and np.shape(x) != spec.input_shape:
-        raise SpecError(f"x: shape {np.shape(x)}; expected {spec.input_shape} = (*batch_shape, T, E)")
+        raise ShapeError(f"x: shape {np.shape(x)}; expected {spec.input_shape} = (*batch_shape, T, E)")
     config, arrays = spec_to_arrays(spec, x)
     suffix = _suffix(path)
     if suffix == ".npz":
