@@ -1,0 +1,252 @@
+"""ILoop as one node of the outer graph, its body run as a cached topological plan per iteration.
+
+Membership follows dataflow (interior layers carry no loop attribute): the body is every layer
+reachable from the loop's iterator and recurrence outputs, stopping at its own loop outputs,
+recurrence next-values and trip limit. Layers that depend only on outside tensors are loop
+invariant and are computed once, outside, which gives the same values.
+
+Iteration semantics (NvInfer.h, SEMANTICS.md §7): a COUNT trip limit runs `count` times; a WHILE
+limit is evaluated at the start of each iteration from the recurrences; an iterator yields slice i
+along its axis (reverse: count-1-i, count from the COUNT limit); recurrence outputs hold input 0
+first and input 1 of the previous iteration after; LAST_VALUE gives a recurrence's value after the
+last iteration; CONCATENATE / REVERSE stack each iteration's value on a new `axis`, forward or
+reversed, and their length input must equal the number of iterations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trtrnn.errors import ShapeError, UnsupportedLayerError
+from trtrnn.evaluator.graph import Graph, Node
+
+
+@dataclass(eq=False)
+class Loop:
+    """One ILoop: boundary nodes, body plan, and the outside tensors it reads."""
+
+    name: str
+    graph: Graph
+    trip_count: Node | None = None
+    trip_while: Node | None = None
+    iterators: list[Node] = field(default_factory=list)
+    recurrences: list[Node] = field(default_factory=list)
+    outputs: list[Node] = field(default_factory=list)
+    body: list[Node] = field(default_factory=list)  # every interior layer, topological
+    cond_plan: list[Node] = field(default_factory=list)  # the part of `body` the WHILE limit needs
+    rest_plan: list[Node] = field(default_factory=list)
+    external: tuple[int, ...] = ()
+
+    def as_node(self) -> Node:
+        """The loop as one outer node: reads `external`, produces the loop outputs."""
+        node = Node(
+            index=min(n.index for n in self.boundaries()),
+            kind="LOOP",
+            name=self.name,
+            inputs=self.external,
+            outputs=tuple(o.outputs[0] for o in self.outputs),
+        )
+        node.kernel = self.run
+        node.attrs["loop"] = self
+        return node
+
+    def boundaries(self) -> list[Node]:
+        limits = [n for n in (self.trip_count, self.trip_while) if n is not None]
+        return limits + self.iterators + self.recurrences + self.outputs
+
+    def run(self, args: list) -> list:
+        env = dict(zip(self.external, args))
+        count = None
+        if self.trip_count is not None:
+            count = int(np.asarray(env[self.trip_count.inputs[0]]).reshape(()))
+        if count is None and any(it.attrs["reverse"] for it in self.iterators):
+            raise UnsupportedLayerError(
+                f"loop {self.name!r}: a reverse iterator reads M-1-I with M the COUNT trip limit; "
+                "this loop has none"
+            )
+        sources = []
+        for it in self.iterators:
+            src = np.moveaxis(env[it.inputs[0]], it.attrs["axis"], 0)
+            sources.append((it.outputs[0], src, it.attrs["reverse"]))
+        state = {r.outputs[0]: env[r.inputs[0]] for r in self.recurrences}
+        nexts = [(r.outputs[0], r.inputs[1] if len(r.inputs) > 1 else None) for r in self.recurrences]
+        stacked = {o.outputs[0]: [] for o in self.outputs if o.attrs["kind"] != "LAST_VALUE"}
+        stack_inputs = [(o.outputs[0], o.inputs[0]) for o in self.outputs if o.outputs[0] in stacked]
+        check = True
+        i = 0
+        while count is None or i < count:
+            env.update(state)
+            if self.trip_while is not None:
+                _run_plan(self.cond_plan, env, self.graph, check)
+                if not bool(np.asarray(env[self.trip_while.inputs[0]]).reshape(())):
+                    break
+            for out, src, reverse in sources:
+                j = count - 1 - i if reverse else i
+                if not 0 <= j < src.shape[0]:
+                    raise ShapeError(
+                        f"loop {self.name!r}: iteration {i} reads index {j} of an iterator over "
+                        f"{src.shape[0]} items"
+                    )
+                env[out] = src[j]
+            _run_plan(self.rest_plan if self.trip_while is not None else self.body, env, self.graph, check)
+            check = False  # shapes cannot change between iterations
+            for out, src_key in stack_inputs:
+                stacked[out].append(env[src_key])
+            state = {out: (env[nxt] if nxt is not None else env[out]) for out, nxt in nexts}
+            i += 1
+        env.update(state)
+        results = []
+        for o in self.outputs:
+            kind = o.attrs["kind"]
+            if kind == "LAST_VALUE":
+                results.append(env[o.inputs[0]])
+                continue
+            length = int(np.asarray(env[o.inputs[1]]).reshape(()))
+            values = stacked[o.outputs[0]]
+            if length != len(values):
+                raise UnsupportedLayerError(
+                    f"LOOP_OUTPUT layer {o.name!r}: {kind} length input is {length} but the loop ran "
+                    f"{len(values)} iterations; TensorRT leaves the difference undefined"
+                )
+            if kind == "REVERSE":
+                values = values[::-1]
+            info = self.graph.tensors[o.outputs[0]]
+            if not values:
+                shape = list(info.shape)
+                shape[o.attrs["axis"]] = 0
+                results.append(np.zeros([max(d, 0) for d in shape], info.dtype))
+            else:
+                results.append(np.stack(values, axis=o.attrs["axis"]))
+        return results
+
+
+def _run_plan(plan: list[Node], env: dict, graph: Graph, check: bool) -> None:
+    for node in plan:
+        outs = node.kernel([None if k is None else env[k] for k in node.inputs])
+        for k, v in zip(node.outputs, outs):
+            if check:
+                check_output(graph, node, k, v)
+            env[k] = v
+
+
+def check_output(graph: Graph, node: Node, key: int, value: np.ndarray) -> None:
+    """The computed value must have TensorRT's declared shape (where static) and dtype."""
+    info = graph.tensors[key]
+    got = value.shape
+    if got != info.shape and (
+        len(got) != len(info.shape) or any(e >= 0 and e != g for e, g in zip(info.shape, got))
+    ):
+        raise UnsupportedLayerError(
+            f"{node.describe()}: the evaluator computed shape {got} for {info.name!r} but TensorRT "
+            f"declares {info.shape}; this case is not implemented faithfully"
+        )
+    if info.dtype is not None and value.dtype != info.dtype:
+        raise UnsupportedLayerError(
+            f"{node.describe()}: the evaluator computed dtype {value.dtype} for {info.name!r} but TensorRT "
+            f"declares {info.dtype}; this case is not implemented faithfully"
+        )
+
+
+def group_loops(graph: Graph) -> tuple[list[Loop], set[int]]:
+    """Every ILoop of the graph with its body; also the indices of all nodes the loops own."""
+    loops: dict[int, Loop] = {}
+    for node in graph.nodes:
+        if node.kind not in ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT"):
+            continue
+        loop = loops.setdefault(node.group, Loop(graph.group_names[node.group], graph))
+        if node.kind == "TRIP_LIMIT":
+            if node.attrs["kind"] == "COUNT":
+                loop.trip_count = node
+            else:
+                loop.trip_while = node
+        elif node.kind == "ITERATOR":
+            loop.iterators.append(node)
+        elif node.kind == "RECURRENCE":
+            loop.recurrences.append(node)
+        else:
+            loop.outputs.append(node)
+    consumers: dict[int, list[Node]] = defaultdict(list)
+    for node in graph.nodes:
+        for k in node.inputs:
+            if k is not None:
+                consumers[k].append(node)
+    owned: set[int] = set()
+    for group, loop in loops.items():
+        if loop.trip_count is None and loop.trip_while is None:
+            raise UnsupportedLayerError(f"loop {loop.name!r} has no trip limit")
+        _find_body(loop, group, consumers)
+        owned.update(n.index for n in loop.body)
+        owned.update(n.index for n in loop.boundaries())
+    return list(loops.values()), owned
+
+
+def _find_body(loop: Loop, group: int, consumers: dict[int, list[Node]]) -> None:
+    body: dict[int, Node] = {}
+    frontier = [n.outputs[0] for n in loop.iterators + loop.recurrences]
+    while frontier:
+        key = frontier.pop()
+        for node in consumers.get(key, ()):
+            if node.group == group or node.index in body:
+                continue  # this loop's own boundary (output, recurrence next, WHILE limit)
+            if node.kind in ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT"):
+                raise UnsupportedLayerError(
+                    f"{node.describe()} belongs to a loop nested inside loop {loop.name!r}; nested loops "
+                    "are not implemented"
+                )
+            body[node.index] = node
+            frontier.extend(node.outputs)
+    produced = {k for n in body.values() for k in n.outputs}
+    produced.update(n.outputs[0] for n in loop.iterators + loop.recurrences)
+    loop.body = _topological(list(body.values()))
+    if loop.trip_while is not None:
+        needed = _ancestors(loop.body, loop.trip_while.inputs[0])
+        loop.cond_plan = [n for n in loop.body if n.index in needed]
+        loop.rest_plan = [n for n in loop.body if n.index not in needed]
+    external: dict[int, None] = {}
+    for node in loop.body + loop.boundaries():
+        for k in node.inputs:
+            if k is not None and k not in produced:
+                external[k] = None
+    loop.external = tuple(external)
+
+
+def _topological(nodes: list[Node]) -> list[Node]:
+    producer = {k: n for n in nodes for k in n.outputs}
+    order: list[Node] = []
+    state: dict[int, int] = {}
+    for root in sorted(nodes, key=lambda n: n.index):
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if state.get(node.index) == 2:
+                stack.pop()
+                continue
+            state[node.index] = 1
+            pending = [
+                producer[k] for k in node.inputs if k in producer and state.get(producer[k].index) != 2
+            ]
+            if pending:
+                for dep in pending:
+                    if state.get(dep.index) == 1:
+                        raise UnsupportedLayerError(f"{dep.describe()}: the loop body has a cycle")
+                    stack.append(dep)
+                continue
+            state[node.index] = 2
+            order.append(node)
+            stack.pop()
+    return order
+
+
+def _ancestors(plan: list[Node], key: int) -> set[int]:
+    producer = {k: n for n in plan for k in n.outputs}
+    seen: set[int] = set()
+    frontier = [key]
+    while frontier:
+        node = producer.get(frontier.pop())
+        if node is not None and node.index not in seen:
+            seen.add(node.index)
+            frontier.extend(k for k in node.inputs if k is not None)
+    return seen
