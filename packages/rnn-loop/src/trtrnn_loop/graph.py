@@ -147,6 +147,7 @@ class Graph:
             return self.const(np.zeros((self.rows, width), dtype=self.np_float), name)
         layer = self.network.add_fill((0, 0), self.trt.FillOperation.LINSPACE, self.float_dtype)
         layer.set_input(0, self.rows_by(width))
-        layer.alpha = 0.0
-        layer.beta = (0.0, 0.0)
+        # start 0 and a per-dimension delta of 0 as tensors: Python's `beta` holds one scalar only
+        layer.set_input(1, self.const(np.zeros((), dtype=self.np_float), f"{name}.start"))
+        layer.set_input(2, self.const(np.zeros(2, dtype=self.np_float), f"{name}.delta"))
         return self.named(layer, name)
