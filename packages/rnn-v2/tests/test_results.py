@@ -17,7 +17,6 @@ from trtrnn.spec import RNNSpec
 
 pytest.importorskip("trtrnn_loop", reason="rnn-loop (the ILoop lowering) is not installed")
 evaluator = pytest.importorskip("trtrnn.evaluator", reason="core's CPU evaluator is not available")
-reference = pytest.importorskip("trtrnn.reference", reason="core's numpy reference is not available")
 
 from trtrnn_v2 import plugin  # noqa: E402  (after the skips: lowering needs rnn-loop)
 
@@ -37,6 +36,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_backend_matches_the_reference(name):
+    reference = pytest.importorskip("trtrnn.reference", reason="core's numpy reference is not available")
     if not trt.available():
         pytest.skip("no TensorRT installed")
     spec = RNNSpec.random(7, max_seq_length=4, **{"hidden_size": 4, **CASES[name]})
@@ -107,3 +107,16 @@ def test_h0_zero_reproduces_the_seeds_printed_lstm_table(network, seed_input):
     np.testing.assert_allclose(got["y"][0, 1, :, 2], [0.760517, 0.963940, 0.995037, 0.999321], atol=2e-6)
     np.testing.assert_allclose(got["h"], np.full((1, 3, 1, 5), 0.999321), atol=2e-6)
     np.testing.assert_allclose(got["c"], np.full((1, 3, 1, 5), 3.998999), atol=2e-6)
+
+
+def test_dynamic_batch_through_the_api():
+    """A -1 leading dim (with an optimization profile) goes through add_rnn_v2 and runs at full size."""
+    reference = pytest.importorskip("trtrnn.reference", reason="core's numpy reference is not available")
+    spec = RNNSpec.random(3, op="GRU", hidden_size=4, max_seq_length=4, batch_shape=(3,), seq_lengths="ragged",
+                          states=True)  # fmt: skip
+    x = spec.random_input(4)
+    built = build_spec_network(plugin.build, spec, x, dynamic_batch=True)
+    assert tuple(built.inputs.input.shape)[0] == -1
+    got = evaluator.evaluate(built.network, built.feeds)
+    for key, value in reference.forward(spec, x).as_dict().items():
+        np.testing.assert_allclose(got[key], value, **TOLERANCE, err_msg=key)
