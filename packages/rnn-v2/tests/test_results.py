@@ -112,11 +112,12 @@ def test_h0_zero_reproduces_the_seeds_printed_lstm_table(network, seed_input):
 def test_dynamic_batch_through_the_api():
     """A -1 leading dim (with an optimization profile) goes through add_rnn_v2 and runs at full size."""
     reference = pytest.importorskip("trtrnn.reference", reason="core's numpy reference is not available")
-    spec = RNNSpec.random(3, op="GRU", hidden_size=4, max_seq_length=4, batch_shape=(3,), seq_lengths="ragged",
-                          states=True)  # fmt: skip
+    spec = RNNSpec.random(
+        3, op="GRU", hidden_size=4, max_seq_length=4, batch_shape=(3,), seq_lengths="ragged", states=True
+    )
     x = spec.random_input(4)
     built = build_spec_network(plugin.build, spec, x, dynamic_batch=True)
-    assert tuple(built.inputs.input.shape)[0] == -1
+    assert tuple(built.inputs.input.shape) == (-1, 4, 5)
     got = evaluator.evaluate(built.network, built.feeds)
     for key, value in reference.forward(spec, x).as_dict().items():
         np.testing.assert_allclose(got[key], value, **TOLERANCE, err_msg=key)
