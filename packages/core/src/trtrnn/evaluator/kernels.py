@@ -488,18 +488,22 @@ def slice_(ctx: LayerContext) -> Kernel:
         in_bounds = True
         for n, s, k, d in zip(x.shape, start, size, stride):
             last = s + (k - 1) * d
+            i = s + np.arange(k) * d
+            index.append(i)
             if k == 0 or (0 <= s < n and 0 <= last < n):
                 stop = last + (1 if d > 0 else -1)
-                basic.append(slice(s, None if stop < 0 else stop, d) if k else slice(0, 0))
-                index.append(s + np.arange(k) * d)
+                if k == 0:
+                    basic.append(slice(0, 0))
+                else:
+                    basic.append(None if d == 0 else slice(s, None if stop < 0 else stop, d))
                 valid.append(None)
                 continue
             in_bounds = False
-            i = s + np.arange(k) * d
-            index.append(i)
             valid.append((i >= 0) & (i < n))
         if in_bounds:
-            return [x[tuple(basic)]]
+            if None not in basic:
+                return [x[tuple(basic)]]
+            return [x[np.ix_(*index)] if x.ndim else x]  # stride 0 repeats an element
         if mode == "STRICT_BOUNDS":
             raise ShapeError(
                 f"SLICE layer {ctx.name!r}: start {tuple(start)}, size {tuple(size)}, stride {tuple(stride)} "
