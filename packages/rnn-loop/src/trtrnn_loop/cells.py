@@ -1,8 +1,10 @@
 """One time step of each op inside the loop body (SEMANTICS §2), given the hoisted input projection.
 
+Both directions of a stack layer run side by side on a leading direction axis D.
+
 `pre` is `W.x + biases` for every gate at this step (computed outside the loop for all T at once);
-the only matmul here is the fused recurrent one, `h . Rcat` for all gates. Gate columns are found by
-their position in `spec.gates`, the order the fused matrices are stacked in.
+the only matmul here is the fused recurrent one, `h . Rcat` for all gates and both directions. Gate
+columns are found by their position in `spec.gates`, the order the fused matrices are stacked in.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ def step(
     reset_bias: Tensor | None,
     name: str,
 ) -> tuple[Tensor, Tensor | None]:
-    """The new hidden state (and cell state for LSTM) from `pre` `[N, G*H]` and `h`, `c` `[N, H]`."""
+    """The new hidden state (and cell state for LSTM) from `pre` `[D, N, G*H]` and `h`, `c` `[D, N, H]`.
+
+    D is the number of directions computed side by side (`recurrent` is `[D, H, G*H]`).
+    """
     rec = g.matmul(h, recurrent, f"{name}.recurrent_matmul")
     gates = g.add(pre, rec, f"{name}.gates")
     if spec.op in (RNNOperation.RELU, RNNOperation.TANH):
@@ -31,7 +36,8 @@ def step(
     hidden = spec.hidden_size
 
     def gate(tensor: Tensor, which: RNNGateType, what: str) -> Tensor:
-        return g.columns(tensor, spec.gates.index(which) * hidden, hidden, f"{name}.{what}")
+        start = spec.gates.index(which) * hidden
+        return g.columns(tensor, start, hidden, f"{name}.{what}", lead=(spec.num_directions,))
 
     sig = g.activation(gates, "SIGMOID", f"{name}.sigmoid")
     if spec.op == RNNOperation.LSTM:

@@ -28,7 +28,7 @@ class Graph:
         self.np_float = np.float16 if half else np.float32
         self.rows: int | None = None  # N when known at build time
         self._rows_tensor: Tensor | None = None  # [1] int64 shape tensor holding N otherwise
-        self._size_cache: dict[tuple[int, ...], Tensor] = {}
+        self._size_cache: dict[tuple, Tensor] = {}
 
     # ---- naming ---------------------------------------------------------------------------------
     def named(self, layer: object, name: str) -> Tensor:
@@ -92,10 +92,15 @@ class Graph:
         layer.axis = axis
         return self.named(layer, name)
 
-    def gather(self, x: Tensor, axis: int, index: int, name: str) -> Tensor:
-        """`x` indexed at `index` along `axis` (the axis disappears)."""
-        idx = self.scalar_int(index, f"{name}.index")
+    def gather(self, x: Tensor, axis: int, index: int | Sequence[int], name: str) -> Tensor:
+        """`x` at `index` along `axis`: an int removes the axis, a list of ints keeps it."""
+        idx = self.const(np.array(index, dtype=np.int32), f"{name}.index")
         return self.named(self.network.add_gather(x, idx, axis), name)
+
+    def transpose(self, x: Tensor, perm: Sequence[int], name: str) -> Tensor:
+        layer = self.network.add_shuffle(x)
+        layer.first_transpose = tuple(perm)
+        return self.named(layer, name)
 
     def reverse_sequence(self, x: Tensor, lengths: Tensor, name: str) -> Tensor:
         """Reverse the first `lengths[n]` steps of `x[n]` (`[N, T, ...]`), keep the rest."""
@@ -112,42 +117,47 @@ class Graph:
             shape = self.named(self.network.add_shape(flat), "rows.shape")
             self._rows_tensor = self.named(self.network.add_slice(shape, (0,), (1,), (1,)), "rows")
 
-    def rows_by(self, *tail: int) -> Tensor:
-        """The int64 shape tensor `[N, *tail]` (dynamic N only), built once per tail, outside loops."""
-        if not tail:
-            return self._rows_tensor
-        if tail not in self._size_cache:
-            name = "rows_by_" + "x".join(map(str, tail))
-            end = self.const(np.array(tail, dtype=np.int64), f"{name}.tail")
-            self._size_cache[tail] = self.concat([self._rows_tensor, end], 0, name)
-        return self._size_cache[tail]
+    def rows_shape(self, lead: tuple[int, ...], tail: tuple[int, ...]) -> Tensor:
+        """The int64 shape tensor `[*lead, N, *tail]` (dynamic N only), built once each, outside loops."""
+        key = (lead, tail)
+        if key not in self._size_cache:
+            name = "rows_shape." + "x".join(map(str, (*lead, "N", *tail)))
+            parts = [self._rows_tensor]
+            if lead:
+                parts.insert(0, self.const(np.array(lead, dtype=np.int64), f"{name}.lead"))
+            if tail:
+                parts.append(self.const(np.array(tail, dtype=np.int64), f"{name}.tail"))
+            self._size_cache[key] = self.concat(parts, 0, name)
+        return self._size_cache[key]
 
-    def to_rows(self, x: Tensor, tail: Sequence[int], name: str) -> Tensor:
-        """Reshape `x` (leading dims B..., then `tail`) to `[N, *tail]`.
+    def to_rows(self, x: Tensor, lead: tuple[int, ...], tail: tuple[int, ...], name: str) -> Tensor:
+        """Reshape `x` to `[*lead, N, *tail]`.
 
         With a dynamic N the new shape comes from the one rows tensor read off the input, so the
         builder sees a single N for every flattened tensor (reshapes with -1 in several tensors that
         each merge a -1 dim crash TensorRT-RTX 1.7's builder).
         """
         if self.rows is not None:
-            return self.reshape(x, (self.rows, *tail), name)
-        return self.reshape_to(x, self.rows_by(*tail), name)
+            return self.reshape(x, (*lead, self.rows, *tail), name)
+        return self.reshape_to(x, self.rows_shape(lead, tail), name)
 
-    def columns(self, x: Tensor, start: int, width: int, name: str) -> Tensor:
-        """`x[:, start:start+width]` of a 2-D `[N, C]` tensor."""
-        rows = self.rows if self.rows is not None else 0
-        layer = self.network.add_slice(x, (0, start), (rows, width), (1, 1))
+    def columns(self, x: Tensor, start: int, width: int, name: str, lead: tuple[int, ...] = ()) -> Tensor:
+        """`x[..., start:start+width]` of a `[*lead, N, C]` tensor."""
+        rank = len(lead) + 2
+        size = (*lead, self.rows if self.rows is not None else 0, width)
+        layer = self.network.add_slice(x, (0,) * (rank - 1) + (start,), size, (1,) * rank)
         if self.rows is None:
-            layer.set_input(2, self.rows_by(width))
+            layer.set_input(2, self.rows_shape(lead, (width,)))
         return self.named(layer, name)
 
-    def zeros(self, width: int, name: str) -> Tensor:
-        """A `[N, width]` zero tensor (an unset initial state)."""
+    def zeros(self, lead: tuple[int, ...], width: int, name: str) -> Tensor:
+        """A `[*lead, N, width]` zero tensor (an unset initial state)."""
         if self.rows is not None:
-            return self.const(np.zeros((self.rows, width), dtype=self.np_float), name)
-        layer = self.network.add_fill((0, 0), self.trt.FillOperation.LINSPACE, self.float_dtype)
-        layer.set_input(0, self.rows_by(width))
+            return self.const(np.zeros((*lead, self.rows, width), dtype=self.np_float), name)
+        rank = len(lead) + 2
+        layer = self.network.add_fill((0,) * rank, self.trt.FillOperation.LINSPACE, self.float_dtype)
+        layer.set_input(0, self.rows_shape(lead, (width,)))
         # start 0 and a per-dimension delta of 0 as tensors: Python's `beta` holds one scalar only
         layer.set_input(1, self.const(np.zeros((), dtype=self.np_float), f"{name}.start"))
-        layer.set_input(2, self.const(np.zeros(2, dtype=self.np_float), f"{name}.delta"))
+        layer.set_input(2, self.const(np.zeros(rank, dtype=self.np_float), f"{name}.delta"))
         return self.named(layer, name)

@@ -1,14 +1,17 @@
-"""`add_rnn`: a whole RNNSpec as TensorRT layers around one ILoop per layer-direction.
+"""`add_rnn`: a whole RNNSpec as TensorRT layers around one ILoop per stack layer.
 
 Shape of the lowering (the way cuDNN computes it, not the way the ONNX parser does):
 - the leading dims B... are flattened to one batch dim N (restored at the end, with shape layers
   when more than one of them is dynamic);
-- per layer-direction, the input projection `x . Wcat + bias` of all T steps is ONE matmul outside
-  the loop; the loop body holds ONE fused recurrent matmul for all gates plus the pointwise math;
+- both directions of a stack layer run in one loop, side by side on a leading direction axis D:
+  tensors are `[D, N, ...]`, the backward direction's input reversed in time beforehand so one
+  forward iteration serves both;
+- the input projection `x . Wcat + bias` of all T steps and both directions is ONE batched matmul
+  outside the loop; the loop body holds ONE fused recurrent matmul (`[D, N, H] . [D, H, G*H]`, all
+  gates, both directions) plus the pointwise math;
 - sequence lengths (SEMANTICS §5): a keep/drop mask per step, computed once outside the loops, zeroes
   output 0 and freezes the state beyond each length; the backward direction reverses the first `len`
-  steps of its input and of its output with IReverseSequenceLayer, so it starts at step `len-1`.
-  Without lengths the backward loop iterates in reverse and stacks its output in reverse instead.
+  steps of its input and of its output (IReverseSequenceLayer), so it starts at step `len-1`.
 """
 
 from __future__ import annotations
@@ -59,58 +62,60 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "
     finals_h: list[Tensor] = []
     finals_c: list[Tensor] = []
     for stack in range(spec.num_layers):
-        outs = []
-        for direction in range(spec.num_directions):
-            index = stack * spec.num_directions + direction
-            out, h_last, c_last = _layer_direction(
-                g, spec, index, seq, lengths, masks, _initial(g, h0, index, hidden, "h0"),
-                _initial(g, c0, index, hidden, "c0") if spec.op == RNNOperation.LSTM else None,
-            )  # fmt: skip
-            outs.append(out)
-            finals_h.append(h_last)
-            if c_last is not None:
-                finals_c.append(c_last)
-        seq = g.concat(outs, 2, f"l{stack}.output")
+        seq, h_last, c_last = _stack_layer(
+            g, spec, stack, seq, lengths, masks, _initial(g, spec, h0, stack, "h0"),
+            _initial(g, spec, c0, stack, "c0") if spec.op == RNNOperation.LSTM else None,
+        )  # fmt: skip
+        finals_h.append(h_last)
+        if c_last is not None:
+            finals_c.append(c_last)
 
     restore = _Restorer(g, x, lead)
     output = restore(seq, (big_t, spec.num_directions * hidden), "output")
-    h_all = restore(_stack_states(g, finals_h, hidden, "hidden"), (spec.num_layer_indices, hidden), "hidden")
+    h_all = restore(_stack_states(g, finals_h, "hidden"), (spec.num_layer_indices, hidden), "hidden")
     c_all = None
     if finals_c:
-        c_all = restore(_stack_states(g, finals_c, hidden, "cell"), (spec.num_layer_indices, hidden), "cell")
+        c_all = restore(_stack_states(g, finals_c, "cell"), (spec.num_layer_indices, hidden), "cell")
     return RNNOutputs(output, h_all, c_all)
 
 
-def _layer_direction(
+def _stack_layer(
     g: Graph,
     spec: RNNSpec,
-    index: int,
+    stack: int,
     seq: Tensor,
     lengths: Tensor | None,
     masks: tuple[Tensor, Tensor] | None,
     h0: Tensor,
     c0: Tensor | None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """One layer index over `seq` `[N, T, In]`: its output `[N, T, H]` and final h, c `[N, H]`."""
+    """Stack layer `stack` over `seq` `[N, T, In]`: output `[N, T, D*H]`, final h and c `[N, D, H]`."""
     trt_mod = g.trt
-    stack, direction = divmod(index, spec.num_directions)
-    tag = f"l{stack}.{DIRECTION_TAGS[direction]}"
-    backward = direction == 1
-    if backward and lengths is not None:
-        seq = g.reverse_sequence(seq, lengths, f"{tag}.reverse_input")
-    pre = _project(g, spec, index, seq, tag)
-    recurrent = g.const(params.recurrent_weights(spec, index), f"{tag}.recurrent_weights")
-    bias = params.reset_bias(spec, index)
-    reset_bias = g.const(bias[None, :], f"{tag}.reset_bias") if bias is not None else None
-    steps = g.scalar_int(spec.max_seq_length, f"{tag}.steps")
+    dirs, big_t = spec.num_directions, spec.max_seq_length
+    indices = _indices(spec, stack)
+    width = spec.layer_input_size(indices[0])
+    tag = f"l{stack}"
+    per_direction = []
+    for d in range(dirs):
+        x_d = seq if d == 0 else _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input")
+        per_direction.append(g.to_rows(x_d, (1,), (big_t, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
+    pre = _project(g, spec, stack, g.concat(per_direction, 0, f"{tag}.inputs"), tag)
+    indices = _indices(spec, stack)
+    recurrent = g.const(
+        np.stack([params.recurrent_weights(spec, i) for i in indices]), f"{tag}.recurrent_weights"
+    )
+    reset_bias = None
+    if spec.op == RNNOperation.GRU:
+        bias = np.stack([params.reset_bias(spec, i) for i in indices])[:, None, :]
+        reset_bias = g.const(bias, f"{tag}.reset_bias")
+    steps = g.scalar_int(big_t, f"{tag}.steps")
 
     loop = g.network.add_loop()
     loop.name = f"{g.prefix}.{tag}.loop"
     g.name_layer(loop.add_trip_limit(steps, trt_mod.TripLimit.COUNT), f"{tag}.trip_limit")
-    in_reverse = backward and lengths is None
 
     def iterate(tensor: Tensor, what: str) -> Tensor:
-        return g.named(loop.add_iterator(tensor, 1, in_reverse), f"{tag}.{what}_t")
+        return g.named(loop.add_iterator(tensor, 2), f"{tag}.{what}_t")
 
     pre_t = iterate(pre, "pre")
     h_rec = loop.add_recurrence(h0)
@@ -131,29 +136,48 @@ def _layer_direction(
     if c_rec is not None:
         c_rec.set_input(1, c_next)
 
-    kind = trt_mod.LoopOutput.REVERSE if in_reverse else trt_mod.LoopOutput.CONCATENATE
-    out_layer = loop.add_loop_output(out_t, kind, 1)
+    out_layer = loop.add_loop_output(out_t, trt_mod.LoopOutput.CONCATENATE, 2)
     out_layer.set_input(1, steps)
-    out = g.named(out_layer, f"{tag}.output")
-    h_last = g.named(loop.add_loop_output(h, trt_mod.LoopOutput.LAST_VALUE), f"{tag}.h_last")
-    c_last = None
-    if c is not None:
-        c_last = g.named(loop.add_loop_output(c, trt_mod.LoopOutput.LAST_VALUE), f"{tag}.c_last")
-    if backward and lengths is not None:
-        out = g.reverse_sequence(out, lengths, f"{tag}.reverse_output")
-    return out, h_last, c_last
+    out = g.named(out_layer, f"{tag}.loop_output")  # [D, N, T, H]
+    outs = []
+    for d in range(dirs):
+        out_d = g.gather(out, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.output")
+        outs.append(out_d if d == 0 else _reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output"))
+
+    def last(state: Tensor, what: str) -> Tensor:
+        value = g.named(loop.add_loop_output(state, trt_mod.LoopOutput.LAST_VALUE), f"{tag}.{what}_last")
+        return g.transpose(value, (1, 0, 2), f"{tag}.{what}_last.by_row")  # [N, D, H]
+
+    c_last = last(c, "c") if c is not None else None
+    return g.concat(outs, 2, f"{tag}.output"), last(h, "h"), c_last
 
 
-def _project(g: Graph, spec: RNNSpec, index: int, seq: Tensor, tag: str) -> Tensor:
-    """`seq . Wcat + bias` for every step at once: `[N, T, In]` -> `[N, T, G*H]` (SKIP: x per gate)."""
-    weights = params.input_weights(spec, index)
-    if weights is None:  # SKIP: x is added as is to every gate
-        pre = g.concat([seq] * len(spec.gates), 2, f"{tag}.skip_input")
+def _indices(spec: RNNSpec, stack: int) -> range:
+    """The layer indices of stack layer `stack`, in direction order (forward 2k, backward 2k+1)."""
+    return range(stack * spec.num_directions, (stack + 1) * spec.num_directions)
+
+
+def _reverse_time(g: Graph, x: Tensor, lengths: Tensor | None, name: str) -> Tensor:
+    """`x` `[N, T, C]` with the first `len` steps of each row reversed (all T without lengths)."""
+    if lengths is not None:
+        return g.reverse_sequence(x, lengths, name)
+    steps = int(x.shape[1])
+    return g.gather(x, 1, list(range(steps - 1, -1, -1)), name)
+
+
+def _project(g: Graph, spec: RNNSpec, stack: int, inputs: Tensor, tag: str) -> Tensor:
+    """`x . Wcat + bias` for every step and direction at once: `[D, N, T, In]` -> `[D, N, T, G*H]`.
+
+    SKIP (stack layer 0): x itself for every gate, plus the bias.
+    """
+    indices = _indices(spec, stack)
+    if spec.has_input_weights(indices[0]):
+        weights = np.stack([params.input_weights(spec, i) for i in indices])[:, None]  # [D, 1, In, G*H]
+        pre = g.matmul(inputs, g.const(weights, f"{tag}.input_weights"), f"{tag}.input_matmul")
     else:
-        w = g.const(weights[None], f"{tag}.input_weights")
-        pre = g.matmul(seq, w, f"{tag}.input_matmul")
-    bias = g.const(params.input_bias(spec, index)[None, None, :], f"{tag}.input_bias")
-    return g.add(pre, bias, f"{tag}.input_projection")
+        pre = g.concat([inputs] * len(spec.gates), 3, f"{tag}.skip_input")
+    bias = np.stack([params.input_bias(spec, i) for i in indices])[:, None, None, :]
+    return g.add(pre, g.const(bias, f"{tag}.input_bias"), f"{tag}.input_projection")
 
 
 def _leading_dims(spec: RNNSpec, x: Tensor) -> tuple[int, ...]:
@@ -176,16 +200,16 @@ def _flat_lengths(g: Graph, lengths: Tensor | None) -> Tensor | None:
         return None
     if lengths.dtype != g.trt.int32:
         lengths = g.named(g.network.add_cast(lengths, g.trt.int32), "seq_lengths.int32")
-    return g.to_rows(lengths, (), "seq_lengths.flatten")
+    return g.to_rows(lengths, (), (), "seq_lengths.flatten")
 
 
 def _step_masks(g: Graph, lengths: Tensor, steps: int) -> tuple[Tensor, Tensor]:
-    """keep `[N, T, 1]` = 1.0 where t < len else 0.0, and drop = 1 - keep; computed once, outside loops."""
-    times = g.const(np.arange(steps, dtype=np.int32)[None, :, None], "step_mask.times")
-    lens = g.reshape(lengths, (0, 1, 1), "step_mask.lengths")
+    """keep `[1, N, T, 1]` = 1.0 where t < len else 0.0, and drop = 1 - keep; computed once, outside loops."""
+    times = g.const(np.arange(steps, dtype=np.int32)[None, None, :, None], "step_mask.times")
+    lens = g.to_rows(lengths, (1,), (1, 1), "step_mask.lengths")
     valid = g.elementwise(times, lens, g.trt.ElementWiseOperation.LESS, "step_mask.valid")
     keep = g.named(g.network.add_cast(valid, g.float_dtype), "step_mask.keep")
-    one = g.const(np.ones((1, 1, 1)), "step_mask.one")
+    one = g.const(np.ones((1, 1, 1, 1)), "step_mask.one")
     return keep, g.sub(one, keep, "step_mask.drop")
 
 
@@ -201,20 +225,20 @@ def _flat_state(g: Graph, spec: RNNSpec, state: Tensor | None, what: str) -> Ten
         )
     if state.dtype != g.float_dtype:
         state = g.named(g.network.add_cast(state, g.float_dtype), f"{what}.cast")
-    return g.to_rows(state, (spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
+    return g.to_rows(state, (), (spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
 
 
-def _initial(g: Graph, states: Tensor | None, index: int, hidden: int, what: str) -> Tensor:
-    """Layer index `index`'s initial state `[N, H]`: a slice of the given states, else zeros."""
+def _initial(g: Graph, spec: RNNSpec, states: Tensor | None, stack: int, what: str) -> Tensor:
+    """Stack layer `stack`'s initial states `[D, N, H]`: its rows of `states` `[N, L', H]`, else zeros."""
     if states is None:
-        return g.zeros(hidden, f"{what}.l{index}.zeros")
-    return g.gather(states, 1, index, f"{what}.l{index}")
+        return g.zeros((spec.num_directions,), spec.hidden_size, f"{what}.l{stack}.zeros")
+    rows = g.gather(states, 1, list(_indices(spec, stack)), f"{what}.l{stack}")
+    return g.transpose(rows, (1, 0, 2), f"{what}.l{stack}.by_direction")
 
 
-def _stack_states(g: Graph, finals: list[Tensor], hidden: int, what: str) -> Tensor:
-    """Final states `[N, H]` per layer index, stacked in layer-index order as `[N, L', H]`."""
-    rows = [g.reshape(t, (0, 1, hidden), f"{what}.l{i}.row") for i, t in enumerate(finals)]
-    return g.concat(rows, 1, f"{what}.stack") if len(rows) > 1 else rows[0]
+def _stack_states(g: Graph, finals: list[Tensor], what: str) -> Tensor:
+    """Final states `[N, D, H]` per stack layer, in layer-index order as `[N, L', H]`."""
+    return g.concat(finals, 1, f"{what}.stack")
 
 
 class _Restorer:
