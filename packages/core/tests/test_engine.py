@@ -106,8 +106,10 @@ def test_infer_without_gpu_says_why(engine: Engine) -> None:
 
 @no_gpu
 def test_metadata_of_bare_bytes_needs_a_gpu(engine: Engine) -> None:
-    with pytest.raises(ExecutionUnavailableError, match="needs deserialize_cuda_engine, which needs a CUDA GPU"):
-        Engine(engine.serialize()).inputs
+    with pytest.raises(
+        ExecutionUnavailableError, match="needs deserialize_cuda_engine, which needs a CUDA GPU"
+    ):
+        _ = Engine(engine.serialize()).inputs
 
 
 def test_context_manager_closes(engine: Engine) -> None:
@@ -122,7 +124,7 @@ def test_context_manager_closes(engine: Engine) -> None:
 class FakeCudart:
     """Records every allocation and free; `fail` names a call that returns an error status."""
 
-    class cudaMemcpyKind:  # noqa: N801 - mirrors cuda-python's name
+    class cudaMemcpyKind:  # mirrors cuda-python's name
         cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost = 1, 2
 
     def __init__(self, fail: str = "") -> None:
@@ -157,7 +159,7 @@ class FakeCudart:
         self.live.remove(pointer)
         return (0,)
 
-    def cudaMemcpyAsync(self, dst, src, count, kind, stream) -> tuple[int]:  # noqa: ANN001
+    def cudaMemcpyAsync(self, dst, src, count, kind, stream) -> tuple[int]:
         import ctypes
 
         if kind == 1:
@@ -236,7 +238,9 @@ def test_session_runs_and_frees_every_buffer() -> None:
     assert cudart.streams == set()
 
 
-@pytest.mark.parametrize("fail", ["cudaMalloc", "cudaMemcpyAsync1", "cudaMemcpyAsync2", "cudaStreamSynchronize"])
+@pytest.mark.parametrize(
+    "fail", ["cudaMalloc", "cudaMemcpyAsync1", "cudaMemcpyAsync2", "cudaStreamSynchronize"]
+)
 def test_a_failing_cuda_call_raises_and_frees_everything(fail: str) -> None:
     cudart = FakeCudart(fail=fail)
     session = _Session(b"blob", cudart, _fake_trt(FakeContext(cudart)))

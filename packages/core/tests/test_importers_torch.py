@@ -91,7 +91,9 @@ def test_gate_order_is_mapped_from_pytorch_chunks() -> None:
 
 
 def test_bias_false_imports_zero_biases() -> None:
-    spec = from_torch(_state_dict(CASES["rnn_relu_2layer_bidirectional_nobias"]), max_seq_length=5, mode="RNN_RELU")
+    spec = from_torch(
+        _state_dict(CASES["rnn_relu_2layer_bidirectional_nobias"]), max_seq_length=5, mode="RNN_RELU"
+    )
     assert spec.op == RNNOperation.RELU
     assert all(not b.any() for b in spec.biases.values())
 
@@ -139,7 +141,7 @@ def test_bad_state_dicts() -> None:
         from_torch({**sd, "fc.weight": np.zeros(3, np.float32)}, max_seq_length=5)
     with pytest.raises(ShapeError, match=r"weight_hh_l0: 5 gate blocks"):
         from_torch({**sd, "weight_hh_l0": sd["weight_hh_l0"][:, :4]}, max_seq_length=5)
-    with pytest.raises(SpecError, match="expected an nn.RNN"):
+    with pytest.raises(SpecError, match=r"expected an nn\.RNN"):
         from_torch([1, 2], max_seq_length=5)
     with pytest.raises(SpecError, match="nonlinearity"):
         from_torch(_state_dict(CASES["rnn_tanh"]), max_seq_length=5, nonlinearity="gelu")

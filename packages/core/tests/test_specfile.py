@@ -1,4 +1,4 @@
-"""specfile: RNNSpec (+ x) round-trips through .npz and .json; bad files give SpecErrors naming the problem."""
+"""specfile: RNNSpec (+ x) round-trips through .npz and .json; bad files give SpecErrors naming why."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from trtrnn.specfile import load_spec, save_spec
 
 
 def _assert_same(a: RNNSpec, b: RNNSpec) -> None:
-    for name in ("op", "hidden_size", "max_seq_length", "data_length", "num_layers", "input_mode", "direction"):
+    for name in (
+        "op",
+        "hidden_size",
+        "max_seq_length",
+        "data_length",
+        "num_layers",
+        "input_mode",
+        "direction",
+    ):
         assert getattr(a, name) == getattr(b, name), name
     assert a.batch_shape == b.batch_shape
     assert a.weights.keys() == b.weights.keys() and a.biases.keys() == b.biases.keys()
@@ -99,7 +107,7 @@ def test_bad_files(tmp_path: Path) -> None:
     save_spec(good, spec)
     doc = json.loads(good.read_text())
 
-    with pytest.raises(SpecError, match="suffix '.txt'"):
+    with pytest.raises(SpecError, match=r"suffix '\.txt'"):
         load_spec(tmp_path / "spec.txt")
     with pytest.raises(SpecError, match="no such file"):
         load_spec(tmp_path / "missing.npz")
@@ -121,7 +129,7 @@ def test_bad_files(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="not a rectangular list"):
         load_spec(_write_json(tmp_path / "f.json", {**doc, "arrays": {"x": [[1], [1, 2]]}}))
     (tmp_path / "g.npz").write_bytes(b"not a zip")
-    with pytest.raises(SpecError, match="not a readable .npz"):
+    with pytest.raises(SpecError, match=r"not a readable \.npz"):
         load_spec(tmp_path / "g.npz")
     np.savez(tmp_path / "h.npz", weight_ih_l0=np.zeros(2))
     with pytest.raises(SpecError, match="has no __config__"):

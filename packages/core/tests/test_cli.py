@@ -1,0 +1,196 @@
+"""The `trtrnn` command, run as a user runs it (a subprocess), with its documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trtrnn import registry
+from trtrnn.spec import RNNSpec
+from trtrnn.specfile import save_spec
+
+FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
+COMMANDS = ("backends", "conformance", "build", "inspect", "demo", "bench")
+needs_loop = pytest.mark.skipif(
+    "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
+)
+
+
+def trtrnn(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trtrnn.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer bidirectional LSTM with initial states (batch*hidden = 24 keeps the builder quick)."""
+    spec = RNNSpec.random(
+        0,
+        op="LSTM",
+        hidden_size=8,
+        max_seq_length=5,
+        num_layers=2,
+        direction="BIDIRECTION",
+        batch_shape=(3,),
+        states=True,
+    )
+    return save_spec(tmp_path_factory.mktemp("spec") / "lstm.npz", spec, spec.random_input(1))
+
+
+@pytest.mark.parametrize("command", ("", *COMMANDS))
+def test_help_everywhere_documents_exit_codes(command: str) -> None:
+    result = trtrnn(*([command] if command else []), "--help")
+    assert result.returncode == 0, result.stderr
+    assert "exit codes:" in result.stdout and "3  unavailable here" in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert trtrnn().returncode == 2
+    result = trtrnn("build", "x.npz")
+    assert result.returncode == 2 and "--backend" in result.stderr
+
+
+def test_backends_table() -> None:
+    result = trtrnn("backends")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("TensorRT: ")
+    assert any(line.strip().startswith("engine execution:") for line in lines)
+    header = next(line for line in lines if line.startswith("NAME"))
+    assert header.split() == ["NAME", "INSTALLED", "AVAILABLE", "HERE", "CANNOT", "EXPRESS"]
+    rows = {line.split()[0]: line for line in lines[lines.index(header) + 1 :] if line.strip()}
+    assert set(rows) >= {"rnn-loop", "rnn-v2", "rnn-legacy"}
+    for name in registry.backends():
+        assert rows[name].split()[1] == "yes"
+
+
+@needs_loop
+def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
+    engine = tmp_path / "lstm.engine"
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--dynamic-batch")
+    assert result.returncode == 0, result.stderr
+    assert "running the" in result.stderr and "done in" in result.stderr  # progress on stderr
+    assert f"wrote {engine}" in result.stdout
+    assert (
+        "input  input [-1, 5, 9] float32 (profile min [1, 5, 9] opt [3, 5, 9] max [3, 5, 9])" in result.stdout
+    )
+    assert engine.stat().st_size > 1000
+    sidecar = json.loads((tmp_path / "lstm.engine.io.json").read_text())
+    assert [t["name"] for t in sidecar["tensors"]] == [
+        "input",
+        "hidden_state",
+        "cell_state",
+        "output",
+        "hidden",
+        "cell",
+    ]
+
+    result = trtrnn("inspect", engine)
+    assert result.returncode == 0, result.stderr
+    assert "output output [-1, 5, 16] float32" in result.stdout
+
+
+@needs_loop
+def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
+    result = trtrnn("inspect", spec_file, "--backend", "rnn-loop")
+    assert result.returncode == 0, result.stderr
+    assert "spec: LSTM, hidden_size 8, 2 layer(s), BIDIRECTION" in result.stdout
+    assert "loop " in result.stdout  # layers inside loops are shown
+
+
+@needs_loop
+def test_build_from_a_pytorch_state_dict(tmp_path: Path) -> None:
+    with np.load(FIXTURE) as data:
+        state = {k.split("/sd/")[1]: data[k] for k in data.files if k.startswith("gru/sd/")}
+    np.savez(tmp_path / "gru_state_dict.npz", **state)
+    result = trtrnn(
+        "build", tmp_path / "gru_state_dict.npz", "--backend", "rnn-loop", "-o", tmp_path / "g.engine"
+    )
+    assert result.returncode == 1 and "--seq-length" in result.stderr
+    result = trtrnn(
+        "build",
+        tmp_path / "gru_state_dict.npz",
+        "--backend",
+        "rnn-loop",
+        "-o",
+        tmp_path / "g.engine",
+        "--seq-length",
+        "5",
+        "--batch",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "spec: GRU, hidden_size 5" in result.stdout
+
+
+def test_errors_are_one_line_without_debug(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    result = trtrnn("build", bad, "--backend", "rnn-loop", "-o", tmp_path / "x.engine")
+    assert result.returncode == 1
+    assert result.stderr.startswith("trtrnn: error: ") and "not valid JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = trtrnn("--debug", "build", bad, "--backend", "rnn-loop", "-o", tmp_path / "x.engine")
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_unknown_backend_is_unavailable(spec_file: Path, tmp_path: Path) -> None:
+    result = trtrnn("build", spec_file, "--backend", "no-such", "-o", tmp_path / "x.engine")
+    assert result.returncode == 3
+    assert "'no-such' is not installed; installed backends:" in result.stderr
+
+
+def test_conformance_runs_pytest_on_the_suite() -> None:
+    name = next(iter(registry.backends()), None)
+    if name is None:
+        result = trtrnn("conformance")
+        assert result.returncode == 3 and "no backend is installed" in result.stderr
+        return
+    result = trtrnn("conformance", "--backend", name, "--", "--version")
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"pytest --pyargs trtrnn.conformance -p no:cacheprovider --trtrnn-backend {name} --version"
+        in result.stderr
+    )
+    assert trtrnn("conformance", "--backend", "no-such").returncode == 3
+
+
+def test_bench_runs_scripts_and_reports_failure(tmp_path: Path) -> None:
+    assert trtrnn("bench", "--dir", tmp_path).returncode == 3
+    (tmp_path / "bench_a.py").write_text("import sys; print('a ran with', sys.argv[1:])")
+    result = trtrnn("bench", "--dir", tmp_path, "--", "--quick")
+    assert result.returncode == 0 and "a ran with ['--quick']" in result.stdout
+    (tmp_path / "bench_b.py").write_text("raise SystemExit(4)")
+    result = trtrnn("bench", "--dir", tmp_path)
+    assert result.returncode == 1 and "bench_b.py exited with 4" in result.stderr
+
+
+def test_demo_prints_like_the_seed() -> None:
+    try:
+        from trtrnn.seed import SEED_CASES
+    except ImportError:
+        result = trtrnn("demo", "--list")
+        assert result.returncode == 3 and "trtrnn.seed" in result.stderr
+        return
+    listing = trtrnn("demo")
+    assert listing.returncode == 0, listing.stderr
+    names = SEED_CASES if isinstance(SEED_CASES, dict) else {c.name: c for c in SEED_CASES}
+    assert all(name in listing.stdout for name in names)
+    if "rnn-loop" not in registry.backends():
+        pytest.skip("the rnn-loop backend package is not installed")
+    name = next(iter(names))
+    result = trtrnn("demo", name, "--backend", "rnn-loop", "--executor", "cpu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inputH0 :" in result.stdout and "outputH0:" in result.stdout
+    assert "matches the seed" in result.stdout
+    assert trtrnn("demo", "no-such-example").returncode == 2
