@@ -156,3 +156,27 @@ def test_layout_helpers_transpose_to_and_from_pytorch() -> None:
     back = to_torch_layout({"output": ours, "hidden": h_ours})
     np.testing.assert_array_equal(back["output"], x)
     np.testing.assert_array_equal(back["h_n"], h)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rnn_loop_network_of_imported_state_dict_matches_pytorch(name: str) -> None:
+    """End to end: PyTorch weights → spec → rnn-loop's TensorRT network → CPU evaluator = PyTorch."""
+    loop = pytest.importorskip("trtrnn_loop", reason="the rnn-loop backend package is not installed")
+    from trtrnn import evaluate
+    from trtrnn.network import build_spec_network
+
+    case, config = CASES[name], _config(CASES[name])
+    batch_first = config["batch_first"]
+    x, h0, c0 = from_torch_layout(case["x"], case["h0"], case.get("c0"), batch_first=batch_first)
+    spec = from_torch(
+        _state_dict(case),
+        max_seq_length=x.shape[1],
+        batch_shape=(x.shape[0],),
+        batch_first=batch_first,
+        nonlinearity=config["nonlinearity"],
+    )
+    spec = spec.replace(hidden_state=h0, cell_state=c0)
+    built = build_spec_network(loop.add_rnn, spec, x)
+    got = to_torch_layout(evaluate(built.network, built.feeds), batch_first=batch_first)
+    for key in ["output", "h_n"] + (["c_n"] if "c_n" in case else []):
+        np.testing.assert_allclose(got[key], case[key], rtol=1e-5, atol=2e-6, err_msg=f"{name}: {key}")
