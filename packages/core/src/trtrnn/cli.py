@@ -450,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"trtrnn: error: {exc}", file=sys.stderr)
         return UNAVAILABLE if "not installed" in str(exc) else USAGE
+    except BrokenPipeError:  # `trtrnn inspect ... | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except (TrtrnnError, OSError, ValueError) as exc:
         if debug:
             raise
