@@ -86,3 +86,16 @@ def test_bad_names_and_missing_arguments() -> None:
         executor("cpu")
     with pytest.raises(TrtrnnError, match="needs serialized engine bytes"):
         executor("gpu")
+
+
+def test_engine_runs_its_network_on_the_cpu_evaluator(built) -> None:
+    with Engine.build(built) as engine:
+        out = engine.infer(built.feeds, executor="cpu")
+        np.testing.assert_allclose(out["hidden"], np.full((3, 1, 5), 1092, np.float32), rtol=1e-6)
+        if not EXECUTION:
+            auto = engine.infer(built.feeds, executor="auto")
+            np.testing.assert_array_equal(auto["output"], out["output"])
+        with pytest.raises(TrtrnnError, match="expected 'gpu', 'cpu' or 'auto'"):
+            engine.infer(built.feeds, executor="tpu")
+        with pytest.raises(TrtrnnError, match="loaded from bytes"):
+            Engine(engine.serialize()).infer(built.feeds, executor="cpu")

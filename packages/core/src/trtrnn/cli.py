@@ -181,9 +181,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     """SPEC → network through a backend → TensorRT builder → engine file (+ .io.json sidecar)."""
     from trtrnn.engine import Engine, sidecar_path
 
+    backend = _backend(args.backend)
     spec, x = load_problem(Path(args.spec), args)
     print("\n".join(_spec_summary(spec)))
-    backend = _backend(args.backend)
     built = _timed(
         f"adding the RNN with backend {backend.name}",
         lambda: _build_network(backend, spec, x, dynamic_batch=args.dynamic_batch),

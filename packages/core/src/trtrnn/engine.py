@@ -84,7 +84,9 @@ class Engine:
     ```
     """
 
-    def __init__(self, serialized: bytes, *, io: tuple[TensorInfo, ...] | None = None) -> None:
+    def __init__(
+        self, serialized: bytes, *, io: tuple[TensorInfo, ...] | None = None, network: Any = None
+    ) -> None:
         if not isinstance(serialized, (bytes, bytearray, memoryview)) or len(serialized) == 0:
             raise TrtrnnError(
                 "Engine: expected the non-empty bytes of a serialized engine; "
@@ -93,6 +95,7 @@ class Engine:
             )
         self._blob = bytes(serialized)
         self._io = io
+        self.network = network  #: the INetworkDefinition it was built from (None when loaded from bytes)
         self._session: _Session | None = None
         self._closed = False
 
@@ -119,7 +122,7 @@ class Engine:
         if builder is None:
             builder = trt.load().Builder(trt.logger())
         blob = serialize_network(builder, network, profile, fp16=fp16, workspace=workspace)
-        return cls(blob, io=_network_io(network, profile or {}))
+        return cls(blob, io=_network_io(network, profile or {}), network=network)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Engine:
@@ -177,12 +180,29 @@ class Engine:
         )
 
     # ---- execution --------------------------------------------------------------------------
-    def infer(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Run the engine once: numpy arrays by input name in, numpy arrays by output name out."""
+    def infer(self, feeds: Mapping[str, np.ndarray], *, executor: str = "gpu") -> dict[str, np.ndarray]:
+        """Run once: numpy arrays by input name in, numpy arrays by output name out.
+
+        `executor="gpu"` runs the engine; "cpu" runs trtrnn's CPU evaluator on the network the engine
+        was built from (same feeds, same outputs); "auto" picks "gpu" where engine_execution() holds.
+        """
         if self._closed:
             raise TrtrnnError("Engine.infer: the engine is closed (used after close() or its `with` block)")
+        if executor == "auto":
+            executor = "gpu" if trt.engine_execution() else "cpu"
+        if executor not in ("gpu", "cpu"):
+            raise TrtrnnError(f"Engine.infer: executor {executor!r}; expected 'gpu', 'cpu' or 'auto'")
         if self._io is not None and self._session is None:
             validate_feeds(self._io, feeds)  # fail fast with the real reason before needing a GPU
+        if executor == "cpu":
+            if self.network is None:
+                raise TrtrnnError(
+                    "Engine.infer(executor='cpu'): the CPU evaluator runs the network, and this engine was "
+                    "loaded from bytes; build it with Engine.build(network) to evaluate on CPU"
+                )
+            from trtrnn import evaluate
+
+            return evaluate(self.network, dict(feeds))
         return self._open().infer(feeds)
 
     def _open(self) -> _Session:
