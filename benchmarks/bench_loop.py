@@ -5,18 +5,24 @@ Both sides are measured in the same run, on the same spec (random weights, seed 
 (RNN/GRU(linear_before_reset=1)/LSTM nodes, stacked layers chained through Transpose+Reshape).
 Loop bodies are found by dataflow (`trtrnn_loop.structure`), so both networks are counted alike.
 
+Columns: loops; layers in all loop bodies (what runs T times) and per layer-direction; matmul layers
+per step per layer-direction (a batched matmul serving both directions counts once); the matmul
+work inside the loops per step in MFLOP (2*m*k*n per matmul, batch dims included), which tells a
+hoisted input projection from one done at every step; layers in the whole network; build time
+(`build_serialized_network`, median of --repeat fresh builds).
+
     python benchmarks/bench_loop.py                      # LSTM, GRU, TANH; T=64 B=8 E=H=256 L=2 bi
     python benchmarks/bench_loop.py --ops GRU --seq 16   # a quicker look
 
 Targets (issue 4): one matmul per layer-direction per step; build-time ratio rnn-loop/parser <= 1.0.
-Build times are single measurements (builds are long on a small shared CPU); treat small ratio
-differences as noise.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,37 +48,74 @@ class Measure:
     loops: int
     body_layers: int
     body_matmuls: int
+    body_mflop: float
     network_layers: int
     build_seconds: float
 
 
-def measure(builder: object, network: object, profile: dict | None = None) -> Measure:
-    bodies = loop_bodies(network).values()
-    start = time.perf_counter()
-    serialize_network(builder, network, profile)
-    seconds = time.perf_counter() - start
+def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
+    """Structure of the network `make()` returns, and the median build time of `repeat` fresh copies."""
+    builder, network = make()
+    bodies = list(loop_bodies(network).values())
+    flop = sum(_matmul_flop(network.get_layer(i)) for b in bodies for i in b.indices)
+    times = []
+    for _ in range(repeat):
+        builder, network = make()
+        start = time.perf_counter()
+        serialize_network(builder, network)
+        times.append(time.perf_counter() - start)
     return Measure(
         loops=len(bodies),
         body_layers=sum(len(b.layers) for b in bodies),
         body_matmuls=sum(b.count("MATRIX_MULTIPLY") for b in bodies),
+        body_mflop=flop / 1e6,
         network_layers=network.num_layers,
-        build_seconds=seconds,
+        build_seconds=statistics.median(times),
     )
 
 
-def measure_loop(spec: RNNSpec) -> Measure:
-    net = build_spec_network(add_rnn, spec, spec.random_input(1))
-    return measure(net.builder, net.network)
-
-
-def measure_parser(spec: RNNSpec) -> Measure:
+def _matmul_flop(layer: object) -> int:
+    """2*m*k*n times the broadcast batch of a MATRIX_MULTIPLY layer; 0 for any other layer."""
     trt_mod = trt.load()
-    builder, network = trt.create_network()
-    parser = trt_mod.OnnxParser(network, trt.logger())
-    if not parser.parse(onnx_model_bytes(spec)):
-        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
-        raise SystemExit(f"TensorRT's ONNX parser refused the model: {errors}")
-    return measure(builder, network)
+    if layer.type != trt_mod.LayerType.MATRIX_MULTIPLY:
+        return 0
+    layer.__class__ = trt_mod.IMatrixMultiplyLayer
+    shapes = []
+    for j, op in ((0, layer.op0), (1, layer.op1)):
+        shape = list(layer.get_input(j).shape)
+        if op == trt_mod.MatrixOperation.VECTOR:
+            shape = shape[:-1] + ([1, shape[-1]] if j == 0 else [shape[-1], 1])
+        elif op == trt_mod.MatrixOperation.TRANSPOSE:
+            shape[-2:] = shape[-1:-3:-1]
+        shapes.append(shape)
+    (a, b) = shapes
+    batch = int(np.prod([max(x, y) for x, y in zip(a[:-2], b[:-2])])) if len(a) > 2 else 1
+    return 2 * batch * a[-2] * a[-1] * b[-1]
+
+
+def loop_network(spec: RNNSpec) -> Callable[[], tuple[object, object]]:
+    def make() -> tuple[object, object]:
+        net = build_spec_network(add_rnn, spec, spec.random_input(1))
+        return net.builder, net.network
+
+    return make
+
+
+def parser_network(spec: RNNSpec) -> Callable[[], tuple[object, object]]:
+    model = onnx_model_bytes(spec)
+    parsers = []  # a parser owns weights its network points to: keep each alive until built
+
+    def make() -> tuple[object, object]:
+        trt_mod = trt.load()
+        builder, network = trt.create_network()
+        parser = trt_mod.OnnxParser(network, trt.logger())
+        if not parser.parse(model):
+            errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+            raise SystemExit(f"TensorRT's ONNX parser refused the model: {errors}")
+        parsers.append(parser)
+        return builder, network
+
+    return make
 
 
 def onnx_model_bytes(spec: RNNSpec) -> bytes:
@@ -136,15 +179,16 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=256, help="E = H")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--uni", action="store_true", help="unidirectional (default bidirectional)")
+    parser.add_argument("--repeat", type=int, default=5, help="fresh builds per network (median reported)")
     args = parser.parse_args()
     direction = RNNDirection.UNIDIRECTION if args.uni else RNNDirection.BIDIRECTION
     print(
         f"{trt.flavor()} {trt.version()}; T={args.seq} B={args.batch} E=H={args.hidden} "
-        f"layers={args.layers} {direction.name}; build times measured once each"
+        f"layers={args.layers} {direction.name}; build time = median of {args.repeat} builds"
     )
     header = (
         f"{'op':<5} {'backend':<11} {'loops':>5} {'body layers':>11} {'/layer-dir':>10} "
-        f"{'matmuls/step/layer-dir':>22} {'net layers':>10} {'build s':>8}"
+        f"{'matmuls/step/layer-dir':>22} {'loop MFLOP/step':>15} {'net layers':>10} {'build s':>8}"
     )
     rows, ratios = [header, "-" * len(header)], []
     for op in args.ops:
@@ -152,16 +196,19 @@ def main() -> None:
             0, op=op, hidden_size=args.hidden, data_length=args.hidden, max_seq_length=args.seq,
             num_layers=args.layers, direction=direction, batch_shape=(args.batch,),
         )  # fmt: skip
-        ours, theirs = measure_loop(spec), measure_parser(spec)
+        ours = measure(loop_network(spec), args.repeat)
+        theirs = measure(parser_network(spec), args.repeat)
         per = spec.num_layer_indices
         for name, m in (("rnn-loop", ours), ("onnx-parser", theirs)):
             rows.append(
                 f"{spec.op.name:<5} {name:<11} {m.loops:>5} {m.body_layers:>11} {m.body_layers / per:>10.1f} "
-                f"{m.body_matmuls / per:>22.2f} {m.network_layers:>10} {m.build_seconds:>8.2f}"
+                f"{m.body_matmuls / per:>22.2f} {m.body_mflop:>15.1f} {m.network_layers:>10} "
+                f"{m.build_seconds:>8.3f}"
             )
         ratios.append(
             f"{spec.op.name:<5} body layers {ours.body_layers / theirs.body_layers:.2f}x, "
             f"matmuls/step {ours.body_matmuls / theirs.body_matmuls:.2f}x, "
+            f"loop MFLOP/step {ours.body_mflop / theirs.body_mflop:.2f}x, "
             f"build time {ours.build_seconds / theirs.build_seconds:.2f}x  (rnn-loop / onnx-parser)"
         )
         print("\n".join(rows[-2:]) if len(rows) > 4 else "\n".join(rows), flush=True)

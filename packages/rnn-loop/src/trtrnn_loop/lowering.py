@@ -16,6 +16,7 @@ Shape of the lowering (the way cuDNN computes it, not the way the ONNX parser do
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -28,9 +29,11 @@ from trtrnn_loop import cells, params
 from trtrnn_loop.graph import Graph
 
 DIRECTION_TAGS = ("fwd", "bwd")
+#: The first layer every add_rnn adds (`<name>.input.flatten`): how a used name is recognised.
+INPUT_FLATTEN = "input.flatten"
 
 
-def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "rnn") -> RNNOutputs:
+def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | None = None) -> RNNOutputs:
     """Add `spec`'s RNN to `network`, fed by `inputs`; return output 0, final hidden (and cell).
 
     The public lowering the rnn-v2 and rnn-legacy backends call; its signature is stable.
@@ -41,18 +44,19 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "
       they are the data a caller feeds to these tensors.
     - Outputs have exactly the add_rnn_v2 shapes (SEMANTICS §4): `[B..., T, K*H]`, `[B..., L', H]`,
       and for LSTM `[B..., L', H]`.
-    Every layer is named `<name>.l<stack layer>.<fwd|bwd>.<what>`, e.g. `rnn.l0.fwd.recurrent_matmul`.
-    Raises SpecError / ShapeError when the spec or the tensors break the contract.
+    Layers are named `<name>.l<stack layer>.<what>` (e.g. `rnn.l0.recurrent_matmul`, `rnn.l1.loop`);
+    `name` defaults to the first unused of `rnn`, `rnn_1`, `rnn_2`, ... so several RNNs share a network.
+    Raises SpecError / ShapeError when the spec, the tensors or an explicit `name` break the contract.
     """
     spec.validate()
     x = inputs.input
     if inputs.cell_state is not None and spec.op != RNNOperation.LSTM:
         raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
-    g = Graph(network, name, x.dtype)
+    g = Graph(network, _prefix(network, name), x.dtype)
     lead = _leading_dims(spec, x)
     big_t, hidden = spec.max_seq_length, spec.hidden_size
 
-    seq = g.reshape(x, (-1, big_t, spec.data_length), "input.flatten")
+    seq = g.reshape(x, (-1, big_t, spec.data_length), INPUT_FLATTEN)
     g.set_rows(seq, None if -1 in lead else math.prod(lead))
     lengths = _flat_lengths(g, inputs.seq_lengths)
     masks = _step_masks(g, lengths, big_t) if lengths is not None else None
@@ -77,6 +81,20 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "
     if finals_c:
         c_all = restore(_stack_states(g, finals_c, "cell"), (spec.num_layer_indices, hidden), "cell")
     return RNNOutputs(output, h_all, c_all)
+
+
+def _prefix(network: Network, name: str | None) -> str:
+    """`name`, or the first free default; a name already used by another add_rnn is an error."""
+    taken = {network.get_layer(i).name for i in range(network.num_layers)}
+    if name is not None:
+        if f"{name}.{INPUT_FLATTEN}" in taken:
+            raise SpecError(
+                f"name: layer names must be unique in a network; expected a prefix no other add_rnn "
+                f"used, got {name!r} (layer '{name}.{INPUT_FLATTEN}' exists)"
+            )
+        return name
+    candidates = (f"rnn_{i}" if i else "rnn" for i in itertools.count())
+    return next(p for p in candidates if f"{p}.{INPUT_FLATTEN}" not in taken)
 
 
 def _stack_layer(

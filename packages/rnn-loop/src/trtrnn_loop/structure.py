@@ -16,10 +16,11 @@ from trtrnn.backend import Network
 
 @dataclass
 class LoopBody:
-    """One loop: its name and the (name, LayerType name) of every layer in its body."""
+    """One loop: its name, the (name, LayerType name) of every layer in its body, and their indices."""
 
     name: str
     layers: list[tuple[str, str]] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)  # for network.get_layer
 
     def count(self, kind: str) -> int:
         """How many body layers have LayerType `kind` (e.g. "MATRIX_MULTIPLY")."""
@@ -67,6 +68,7 @@ def loop_bodies(network: Network) -> dict[str, LoopBody]:
                     if k not in seen and kinds[k] not in boundary:
                         seen.add(k)
                         stack.append(k)
+        bodies[loop_name].indices = sorted(seen)
         bodies[loop_name].layers = [(layers[i].name, kinds[i].name) for i in sorted(seen)]
     return bodies
 
