@@ -42,9 +42,8 @@ def test_fixture_covers_every_supported_kind() -> None:
     assert any(_config(c)["num_layers"] > 1 and _config(c)["bidirectional"] for c in CASES.values())
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_reference_of_imported_state_dict_matches_pytorch(name: str) -> None:
-    reference = pytest.importorskip("trtrnn.reference")
+def _imported(name: str) -> tuple:
+    """(spec with PyTorch's h0/c0, x in trtrnn's layout, batch_first) for a fixture case."""
     case, config = CASES[name], _config(CASES[name])
     batch_first = config["batch_first"]
     x, h0, c0 = from_torch_layout(case["x"], case["h0"], case.get("c0"), batch_first=batch_first)
@@ -55,12 +54,24 @@ def test_reference_of_imported_state_dict_matches_pytorch(name: str) -> None:
         nonlinearity=config["nonlinearity"],
         batch_first=batch_first,
     )
-    spec = spec.replace(hidden_state=h0, cell_state=c0)
-    got = to_torch_layout(reference.forward(spec, x).as_dict(), batch_first=batch_first)
+    return spec.replace(hidden_state=h0, cell_state=c0), x, batch_first
+
+
+def _assert_matches_pytorch(name: str, got: dict[str, np.ndarray]) -> None:
+    case = CASES[name]
     names = ["output", "h_n"] + (["c_n"] if "c_n" in case else [])
     assert sorted(got) == sorted(names)
     for key in names:
         np.testing.assert_allclose(got[key], case[key], rtol=1e-5, atol=2e-6, err_msg=f"{name}: {key}")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reference_of_imported_state_dict_matches_pytorch(name: str) -> None:
+    reference = pytest.importorskip("trtrnn.reference")
+    spec, x, batch_first = _imported(name)
+    _assert_matches_pytorch(
+        name, to_torch_layout(reference.forward(spec, x).as_dict(), batch_first=batch_first)
+    )
 
 
 def test_configuration_read_off_the_weights() -> None:
@@ -165,18 +176,8 @@ def test_rnn_loop_network_of_imported_state_dict_matches_pytorch(name: str) -> N
     from trtrnn import evaluate
     from trtrnn.network import build_spec_network
 
-    case, config = CASES[name], _config(CASES[name])
-    batch_first = config["batch_first"]
-    x, h0, c0 = from_torch_layout(case["x"], case["h0"], case.get("c0"), batch_first=batch_first)
-    spec = from_torch(
-        _state_dict(case),
-        max_seq_length=x.shape[1],
-        batch_shape=(x.shape[0],),
-        batch_first=batch_first,
-        nonlinearity=config["nonlinearity"],
-    )
-    spec = spec.replace(hidden_state=h0, cell_state=c0)
+    spec, x, batch_first = _imported(name)
     built = build_spec_network(loop.add_rnn, spec, x)
-    got = to_torch_layout(evaluate(built.network, built.feeds), batch_first=batch_first)
-    for key in ["output", "h_n"] + (["c_n"] if "c_n" in case else []):
-        np.testing.assert_allclose(got[key], case[key], rtol=1e-5, atol=2e-6, err_msg=f"{name}: {key}")
+    _assert_matches_pytorch(
+        name, to_torch_layout(evaluate(built.network, built.feeds), batch_first=batch_first)
+    )
