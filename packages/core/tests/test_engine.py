@@ -53,6 +53,14 @@ def test_build_without_a_builder() -> None:
     assert Engine.build(network).inputs[0].shape == (2, 4)
 
 
+def test_build_options_reach_the_builder() -> None:
+    _, network = _relu_network()
+    assert len(Engine.build(network, fp16=True, workspace=1 << 24).serialize()) > 1000
+    _, network = _relu_network(dynamic=True)
+    with pytest.raises(TrtrnnError, match="refused the network"):
+        Engine.build(network)  # a dynamic input without an optimization profile
+
+
 def test_save_and_load_round_trip_atomically(tmp_path: Path, engine: Engine) -> None:
     path = tmp_path / "model.engine"
     path.write_bytes(b"old contents")
