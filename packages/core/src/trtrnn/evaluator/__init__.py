@@ -63,8 +63,9 @@ class Program:
             value = np.asarray(inputs[name])
             if info.dtype is not None and value.dtype != info.dtype:
                 raise ShapeError(f"input {name!r}: dtype {value.dtype}; expected {info.dtype}")
-            if len(value.shape) != len(info.shape) or any(
-                d >= 0 and d != g for d, g in zip(info.shape, value.shape)
+            if info.shape is not None and (
+                len(value.shape) != len(info.shape)
+                or any(d >= 0 and d != g for d, g in zip(info.shape, value.shape))
             ):
                 raise ShapeError(
                     f"input {name!r}: shape {value.shape}; expected {info.shape} (-1 = any length)"

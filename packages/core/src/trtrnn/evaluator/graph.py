@@ -34,10 +34,11 @@ CONDITIONAL_BOUNDARY = {
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """A tensor's declared name, shape (-1 = dynamic) and numpy dtype (None = not representable)."""
+    """A tensor's declared name, shape (-1 = dynamic; None = TensorRT cannot infer it) and numpy
+    dtype (None = not representable)."""
 
     name: str
-    shape: tuple[int, ...]
+    shape: tuple[int, ...] | None
     dtype: np.dtype | None
 
 
@@ -103,9 +104,11 @@ def read_network(network: object) -> Graph:
         k = id(tensor)
         if k not in tensors:
             keep.append(tensor)
-            tensors[k] = TensorInfo(
-                str(tensor.name), tuple(int(d) for d in tensor.shape), to_numpy(tensor.dtype)
-            )
+            try:
+                shape = tuple(int(d) for d in tensor.shape)
+            except RuntimeError:  # TensorRT cannot infer it (an invalid layer upstream)
+                shape = None
+            tensors[k] = TensorInfo(str(tensor.name), shape, to_numpy(tensor.dtype))
         return k
 
     inputs = [key(network.get_input(i)) for i in range(network.num_inputs)]
@@ -123,7 +126,7 @@ def read_network(network: object) -> Graph:
             _read_boundary(node, layer, keep, group_names)
         if kind in KERNELS:
             interface, builder = KERNELS[kind]
-            ctx_ranks = tuple(None if k is None else len(tensors[k].shape) for k in ins)
+            ctx_ranks = tuple(_rank(tensors, k) for k in ins)
             ctx_dtypes = tuple(tensors[k].dtype for k in outs)
             with cast(layer, interface) as view:
                 try:
@@ -152,3 +155,8 @@ def _read_boundary(node: Node, layer: object, keep: list, group_names: dict[int,
             node.attrs.update(axis=int(view.axis), reverse=bool(view.reverse))
         elif kind == "LOOP_OUTPUT":
             node.attrs.update(kind=view.kind.name, axis=int(view.axis))
+
+
+def _rank(tensors: dict[int, TensorInfo], key: int | None) -> int | None:
+    shape = None if key is None else tensors[key].shape
+    return None if shape is None else len(shape)

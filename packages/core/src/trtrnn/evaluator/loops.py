@@ -136,8 +136,10 @@ def check_output(graph: Graph, node: Node, key: int, value: np.ndarray) -> None:
     """The computed value must have TensorRT's declared shape (where static) and dtype."""
     info = graph.tensors[key]
     got = value.shape
-    if got != info.shape and (
-        len(got) != len(info.shape) or any(e >= 0 and e != g for e, g in zip(info.shape, got))
+    if (
+        info.shape is not None
+        and got != info.shape
+        and (len(got) != len(info.shape) or any(e >= 0 and e != g for e, g in zip(info.shape, got)))
     ):
         raise UnsupportedLayerError(
             f"{node.describe()}: the evaluator computed shape {got} for {info.name!r} but TensorRT "
