@@ -99,3 +99,37 @@ def test_engine_runs_its_network_on_the_cpu_evaluator(built) -> None:
             engine.infer(built.feeds, executor="tpu")
         with pytest.raises(TrtrnnError, match="loaded from bytes"):
             Engine(engine.serialize()).infer(built.feeds, executor="cpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not EXECUTION, reason=f"executed tier: {EXECUTION.reason}")
+def test_gpu_dynamic_batch_lstm_matches_the_reference() -> None:
+    """A dynamic-batch engine built for batch <= 4 runs batch 4 and then batch 2 on one context."""
+    loop = pytest.importorskip("trtrnn_loop", reason="the rnn-loop backend package is not installed")
+    reference = pytest.importorskip("trtrnn.reference")
+    spec = RNNSpec.random(
+        5,
+        op="LSTM",
+        hidden_size=8,
+        max_seq_length=6,
+        num_layers=2,
+        direction="BIDIRECTION",
+        batch_shape=(4,),
+        seq_lengths="ragged",
+        states=True,
+    )
+    x = spec.random_input(6)
+    built = build_spec_network(loop.add_rnn, spec, x, dynamic_batch=True)
+    with executor("gpu", network=built) as run:
+        for n in (4, 2):
+            feeds = {k: v[:n] for k, v in built.feeds.items()}
+            small = spec.replace(
+                batch_shape=(n,),
+                seq_lengths=spec.seq_lengths[:n],
+                hidden_state=spec.hidden_state[:n],
+                cell_state=spec.cell_state[:n],
+            )
+            want = reference.forward(small, x[:n]).as_dict()
+            got = run.infer(feeds)
+            for key in want:
+                np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
