@@ -128,3 +128,67 @@ def test_the_matrix_covers_every_feature():
         ops = [s for s in specs if s["op"] == op]
         assert {s.get("direction") for s in ops if s.get("seq_lengths") == "ragged"} >= set(DIRECTIONS)
         assert any(s.get("num_layers", 1) > 1 for s in ops)
+
+
+def _hand_built(spec, dtype, leading):
+    """A network whose contract tensors have the given leading dims (e.g. two -1s), made by hand."""
+    from trtrnn.backend import RNNInputs
+    from trtrnn.network import mark_outputs
+
+    trt_mod = trt.load()
+    builder, network = trt.create_network()
+    tail = len(spec.batch_shape)
+    x = network.add_input("input", dtype, (*leading, *spec.input_shape[tail:]))
+    lengths = (
+        network.add_input("seq_lengths", trt_mod.int32, leading) if spec.seq_lengths is not None else None
+    )
+    states = {}
+    for name in ("hidden_state", "cell_state"):
+        if getattr(spec, name) is not None:
+            states[name] = network.add_input(name, dtype, (*leading, *spec.state_shape[tail:]))
+    outputs = add_rnn(network, spec, RNNInputs(x, lengths, **states))
+    mark_outputs(network, outputs)
+    return builder, network, outputs
+
+
+def test_two_dynamic_leading_dims_restore_through_shape_layers():
+    from trtrnn.network import serialize_network
+
+    spec = RNNSpec.random(
+        4, op="LSTM", hidden_size=4, batch_shape=(2, 3), direction="BIDIRECTION", seq_lengths="ragged",
+        states=True, num_layers=2,
+    )  # fmt: skip
+    builder, network, outputs = _hand_built(spec, trt.load().float32, (-1, -1))
+    assert [tuple(t.shape) for t in outputs.tensors()] == [(-1, -1, *s[2:]) for s in spec.output_shapes]
+    x = spec.random_input(1)
+    feeds = {"input": x, "seq_lengths": spec.seq_lengths}
+    feeds.update(hidden_state=spec.hidden_state, cell_state=spec.cell_state)
+    profile = {k: ((1, 1, *v.shape[2:]), v.shape, v.shape) for k, v in feeds.items()}
+    assert len(serialize_network(builder, network, profile)) > 0
+    if _HAVE_ORACLE:
+        import trtrnn
+        from trtrnn import reference
+
+        got = trtrnn.evaluate(network, feeds)
+        for key, value in reference.forward(spec, x).as_dict().items():
+            np.testing.assert_allclose(got[key], value, err_msg=key, **TOLERANCE)
+
+
+def test_float16_input_gives_a_float16_network():
+    from trtrnn.network import serialize_network
+
+    trt_mod = trt.load()
+    spec = RNNSpec.random(
+        4, op="GRU", hidden_size=8, batch_shape=(2,), seq_lengths="ragged", direction="BIDIRECTION"
+    )
+    builder, network, outputs = _hand_built(spec, trt_mod.float16, spec.batch_shape)
+    assert [t.dtype for t in outputs.tensors()] == [trt_mod.float16] * 2
+    assert len(serialize_network(builder, network, fp16=True)) > 0
+    if _HAVE_ORACLE:
+        import trtrnn
+        from trtrnn import reference
+
+        x = spec.random_input(1)
+        got = trtrnn.evaluate(network, {"input": x.astype(np.float16), "seq_lengths": spec.seq_lengths})
+        for key, value in reference.forward(spec, x).as_dict().items():
+            np.testing.assert_allclose(got[key].astype(np.float32), value, atol=2e-3, err_msg=key)
