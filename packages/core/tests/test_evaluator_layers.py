@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from trtrnn import evaluate, trt
-from trtrnn.errors import ShapeError, UnsupportedLayerError
+from trtrnn.errors import ShapeError, TrtrnnError, UnsupportedLayerError
 
 if not trt.available():
     pytest.skip("no TensorRT flavor installed", allow_module_level=True)
@@ -566,6 +566,18 @@ def test_if_conditional_takes_only_the_chosen_branch(flag):
     true_value, false_value = (taken, untaken) if flag else (untaken, taken)
     out = conditional.add_output(true_value, false_value).get_output(0)
     np.testing.assert_array_equal(run1(net, out), [-1.0, 2.0])
+
+
+def test_assertion_runs_even_when_no_output_needs_it():
+    net = Net()
+    x = net.input("x", np.array([1.0, -2.0], np.float32))
+    positive = net.network.add_elementwise(x, net.const([0.0, 0.0], np.float32), EW.GREATER).get_output(0)
+    net.network.add_assertion(positive, "x must be positive")
+    out = net.network.add_identity(x).get_output(0)
+    with pytest.raises(TrtrnnError, match="x must be positive"):
+        run1(net, out)
+    net.feeds["x"] = np.array([1.0, 2.0], np.float32)
+    np.testing.assert_array_equal(evaluate(net.network, net.feeds)["out0"], [1.0, 2.0])
 
 
 # --- inputs and refusals -----------------------------------------------------------------------------

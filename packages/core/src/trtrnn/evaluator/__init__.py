@@ -40,12 +40,14 @@ class Program:
             for k in n.outputs
         }
         self.conditions = {n.group: n.inputs[0] for n in graph.nodes if n.kind == "CONDITION"}
+        self.assertions = [n for n in self.nodes if n.kind == "ASSERTION"]
 
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         env = self._feed(inputs)
+        roots = [self._producer(k) for k in dict.fromkeys(self.graph.outputs) if k not in env]
         with np.errstate(all="ignore"):
-            for key in self.graph.outputs:
-                self._demand(key, env)
+            # TensorRT runs assertions whether or not an output needs them
+            self._demand(roots + self.assertions, env)
         return {self.graph.tensor_name(k): np.array(env[k], copy=True) for k in self.graph.outputs}
 
     def _feed(self, inputs: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
@@ -83,14 +85,14 @@ class Program:
             return [cond, node.inputs[0] if bool(np.asarray(env[cond]).reshape(())) else node.inputs[1]]
         return [k for k in node.inputs if k is not None]
 
-    def _demand(self, key: int, env: dict) -> None:
-        if key in env:
-            return
-        stack = [self._producer(key)]
+    def _demand(self, roots: list[Node], env: dict) -> None:
+        """Run `roots` and, first, every node they need that has not run (an explicit stack, no recursion)."""
+        done: set[int] = set()
+        stack = list(reversed(roots))
         state: dict[int, int] = {}
         while stack:
             node = stack[-1]
-            if all(k in env for k in node.outputs):
+            if id(node) in done:
                 stack.pop()
                 continue
             missing = [k for k in self._deps(node, env) if k not in env]
@@ -103,6 +105,7 @@ class Program:
                 stack.extend(self._producer(k) for k in missing)
                 continue
             self._execute(node, env)
+            done.add(id(node))
             stack.pop()
 
     def _progress(self, node: Node, env: dict) -> bool:
