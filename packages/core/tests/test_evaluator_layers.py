@@ -568,6 +568,32 @@ def test_if_conditional_takes_only_the_chosen_branch(flag):
     np.testing.assert_array_equal(run1(net, out), [-1.0, 2.0])
 
 
+def test_if_conditional_inside_a_loop_body():
+    """Iterations 0 and 1 take the true branch (copy), 2 and 3 the false branch (negate)."""
+    data = np.arange(8, dtype=np.float32).reshape(4, 2)
+    net = Net()
+    loop = net.network.add_loop()
+    n = net.const(np.array(4, np.int32))
+    loop.add_trip_limit(n, T.TripLimit.COUNT)
+    item = loop.add_iterator(net.input("x", data), 0, False).get_output(0)
+    counter = loop.add_recurrence(net.const(np.array(0, np.int32)))
+    counter.set_input(
+        1,
+        net.network.add_elementwise(
+            counter.get_output(0), net.const(np.array(1, np.int32)), EW.SUM
+        ).get_output(0),
+    )
+    early = net.network.add_elementwise(counter.get_output(0), net.const(np.array(2, np.int32)), EW.LESS)
+    conditional = net.network.add_if_conditional()
+    conditional.set_condition(early.get_output(0))
+    inside = conditional.add_input(item).get_output(0)
+    negated = net.network.add_unary(inside, UN.NEG).get_output(0)
+    picked = conditional.add_output(inside, negated).get_output(0)
+    out = loop.add_loop_output(picked, T.LoopOutput.CONCATENATE, 0)
+    out.set_input(1, n)
+    np.testing.assert_array_equal(run1(net, out.get_output(0)), [[0, 1], [2, 3], [-4, -5], [-6, -7]])
+
+
 def test_assertion_runs_even_when_no_output_needs_it():
     net = Net()
     x = net.input("x", np.array([1.0, -2.0], np.float32))

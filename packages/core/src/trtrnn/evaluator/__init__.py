@@ -39,7 +39,6 @@ class Program:
             for n in loop.body + loop.iterators + loop.recurrences
             for k in n.outputs
         }
-        self.conditions = {n.group: n.inputs[0] for n in graph.nodes if n.kind == "CONDITION"}
         self.assertions = [n for n in self.nodes if n.kind == "ASSERTION"]
 
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -76,10 +75,8 @@ class Program:
         return env
 
     def _deps(self, node: Node, env: dict) -> list[int]:
-        if node.kind == "CONDITIONAL_OUTPUT":
-            cond = self.conditions.get(node.group)
-            if cond is None:
-                raise UnsupportedLayerError(f"{node.describe()}: its conditional has no condition")
+        if node.kind == "CONDITIONAL_OUTPUT" and len(node.inputs) == 3:
+            cond = node.inputs[2]
             if cond not in env:
                 return [cond]
             return [cond, node.inputs[0] if bool(np.asarray(env[cond]).reshape(())) else node.inputs[1]]
@@ -124,12 +121,7 @@ class Program:
         raise UnsupportedLayerError(f"tensor {name!r} has no producing layer and is not a network input")
 
     def _execute(self, node: Node, env: dict) -> None:
-        if node.kind == "CONDITIONAL_OUTPUT":
-            cond = self.conditions[node.group]
-            branch = node.inputs[0] if bool(np.asarray(env[cond]).reshape(())) else node.inputs[1]
-            outs = [env[branch]]
-        else:
-            outs = node.kernel([None if k is None else env[k] for k in node.inputs])
+        outs = node.kernel([env.get(k) for k in node.inputs])  # an untaken branch reads as None
         if len(outs) != len(node.outputs):
             raise UnsupportedLayerError(
                 f"{node.describe()}: computed {len(outs)} outputs, expected {len(node.outputs)}"

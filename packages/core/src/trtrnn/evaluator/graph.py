@@ -138,7 +138,29 @@ def read_network(network: object) -> Graph:
                 UnsupportedLayerError(f"{kind} layer {name!r}: the CPU evaluator has no kernel for {kind}")
             )
         nodes.append(node)
+    _wire_conditionals(nodes)
     return Graph(nodes, tensors, inputs, outputs, group_names, keep)
+
+
+def _select_branch(args: list) -> list:
+    return [args[0] if bool(np.asarray(args[2]).reshape(())) else args[1]]
+
+
+def _wire_conditionals(nodes: list[Node]) -> None:
+    """CONDITIONAL_OUTPUT reads (true value, false value, condition): the outer walk asks only for the
+    taken branch; inside a loop body both branches run and the kernel picks one."""
+    conditions = {n.group: n.inputs[0] for n in nodes if n.kind == "CONDITION"}
+    for node in nodes:
+        if node.kind == "CONDITION":
+            node.kernel = lambda args: []
+        elif node.kind == "CONDITIONAL_OUTPUT":
+            if node.group not in conditions:
+                node.kernel = _unsupported_kernel(
+                    UnsupportedLayerError(f"{node.describe()}: its conditional has no condition")
+                )
+                continue
+            node.inputs = (*node.inputs[:2], conditions[node.group])
+            node.kernel = _select_branch
 
 
 def _read_boundary(node: Node, layer: object, keep: list, group_names: dict[int, str]) -> None:

@@ -102,6 +102,11 @@ class Loop:
         for o in self.outputs:
             kind = o.attrs["kind"]
             if kind == "LAST_VALUE":
+                if o.inputs[0] not in env:
+                    raise UnsupportedLayerError(
+                        f"LOOP_OUTPUT layer {o.name!r}: LAST_VALUE of a loop that ran no iteration is "
+                        "undefined unless it reads a recurrence"
+                    )
                 results.append(env[o.inputs[0]])
                 continue
             length = int(np.asarray(env[o.inputs[1]]).reshape(()))
