@@ -85,30 +85,6 @@ def test_configuration_after_the_outputs_were_used_is_refused(network, seed_inpu
     assert relu_layer.op is RNNOperation.RELU
 
 
-def test_h0_zero_reproduces_the_seeds_printed_lstm_table(network, seed_input):
-    """SEMANTICS.md §9.1: the cell_state example's printed numbers are those of a zero hidden state."""
-    from trtrnn.network import keep_alive
-    from trtrnn_v2 import add_rnn_v2
-
-    layer = add_rnn_v2(network, seed_input, 1, 5, 4, RNNOperation.LSTM)
-    c0 = np.zeros((3, 1, 5), np.float32)
-    keep_alive(network, c0)
-    layer.cell_state = network.add_constant(c0.shape, c0).get_output(0)
-    for gate in (RNNGateType.INPUT, RNNGateType.CELL, RNNGateType.FORGET, RNNGateType.OUTPUT):
-        layer.set_weights_for_gate(0, gate, True, np.ones((5, 7), np.float32))
-        layer.set_weights_for_gate(0, gate, False, np.ones((5, 5), np.float32))
-        layer.set_bias_for_gate(0, gate, True, np.zeros(5, np.float32))
-        layer.set_bias_for_gate(0, gate, False, np.zeros(5, np.float32))
-    for i, name in enumerate(("y", "h", "c")):
-        layer.get_output(i).name = name
-        network.mark_output(layer.get_output(i))
-    got = evaluator.evaluate(network, {"inputT0": np.ones((1, 3, 4, 7), np.float32)})
-    # The seed's printed table (cell_state example, 单层单向 LSTM).
-    np.testing.assert_allclose(got["y"][0, 1, :, 2], [0.760517, 0.963940, 0.995037, 0.999321], atol=2e-6)
-    np.testing.assert_allclose(got["h"], np.full((1, 3, 1, 5), 0.999321), atol=2e-6)
-    np.testing.assert_allclose(got["c"], np.full((1, 3, 1, 5), 3.998999), atol=2e-6)
-
-
 def test_dynamic_batch_through_the_api():
     """A -1 leading dim (with an optimization profile) goes through add_rnn_v2 and runs at full size."""
     reference = pytest.importorskip("trtrnn.reference", reason="core's numpy reference is not available")
