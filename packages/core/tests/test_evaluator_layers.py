@@ -538,6 +538,34 @@ def test_loop_while_trip_limit_counts_until_false():
     assert int(run1(net, out)) == 6  # 0 -> 2 -> 4 -> 6, stops when 6 < 5 is false
 
 
+def test_nested_loop_with_trip_count_from_the_outer_body():
+    """Outer iteration i sums the first i+1 items of row i with an inner loop."""
+    data = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+    net = Net()
+    outer = net.network.add_loop()
+    rows = net.const(np.array(3, np.int32))
+    outer.add_trip_limit(rows, T.TripLimit.COUNT)
+    row = outer.add_iterator(net.input("x", data), 0, False).get_output(0)
+    i = outer.add_recurrence(net.const(np.array(0, np.int32)))
+    i_next = net.network.add_elementwise(
+        i.get_output(0), net.const(np.array(1, np.int32)), EW.SUM
+    ).get_output(0)
+    i.set_input(1, i_next)
+    inner = net.network.add_loop()
+    inner.add_trip_limit(i_next, T.TripLimit.COUNT)  # i + 1 items
+    item = inner.add_iterator(row, 0, False).get_output(0)
+    acc = inner.add_recurrence(net.const(np.array(0.0, np.float32)))
+    acc.set_input(1, net.network.add_elementwise(acc.get_output(0), item, EW.SUM).get_output(0))
+    prefix_sum = inner.add_loop_output(acc.get_output(0), T.LoopOutput.LAST_VALUE).get_output(0)
+    out = outer.add_loop_output(prefix_sum, T.LoopOutput.CONCATENATE, 0)
+    out.set_input(1, rows)
+    np.testing.assert_array_equal(run1(net, out.get_output(0)), [1.0, 5 + 6, 9 + 10 + 11])
+
+    from trtrnn.inspect import describe
+
+    assert "nested in" in describe(net.network)
+
+
 def test_concatenate_length_must_match_iterations():
     data = np.arange(12, dtype=np.float32).reshape(4, 3)
     net = Net()

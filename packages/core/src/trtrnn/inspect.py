@@ -13,10 +13,11 @@ from trtrnn.evaluator.loops import group_loops
 def describe(network: object) -> str:
     """One line per layer (index, type, name, outputs), then each loop with its layers."""
     graph = read_network(network)
-    loops, _ = group_loops(graph)
+    top, _ = group_loops(graph)
+    loops = [inner for loop in top for inner in loop.walk()]
     where: dict[int, str] = {}
     for loop in loops:
-        for node in loop.boundaries() + loop.body:
+        for node in loop.layers():
             where[node.index] = loop.name
     lines = [f"network: {len(graph.nodes)} layers, {len(graph.inputs)} inputs, {len(graph.outputs)} outputs"]
     for key in graph.inputs:
@@ -33,7 +34,9 @@ def describe(network: object) -> str:
         loop = f"  [loop {where[node.index]!r}]" if node.index in where else ""
         lines.append(f"{node.index:4d} {node.kind:<18} {node.name!r} -> {outs or '-'}{loop}")
     for loop in loops:
-        body = ", ".join(str(n.index) for n in loop.body)
+        own = [n for n in loop.body if n.kind != "LOOP"]
+        body = ", ".join(str(n.index) for n in own)
         bounds = ", ".join(f"{n.index}:{n.kind}" for n in loop.boundaries())
-        lines.append(f"loop {loop.name!r}: boundary [{bounds}]; body ({len(loop.body)} layers) [{body}]")
+        parent = f" (nested in {loop.parent.name!r})" if loop.parent is not None else ""
+        lines.append(f"loop {loop.name!r}{parent}: boundary [{bounds}]; body ({len(own)} layers) [{body}]")
     return "\n".join(lines)

@@ -31,12 +31,14 @@ class Program:
         self.graph = graph
         self.loops, owned = group_loops(graph)
         self.nodes: list[Node] = [n for n in graph.nodes if n.index not in owned]
-        self.nodes += [loop.as_node() for loop in self.loops]
+        self.nodes += [loop.node for loop in self.loops]
         self.producer: dict[int, Node] = {k: n for n in self.nodes for k in n.outputs}
         self.inside: dict[int, Loop] = {
-            k: loop
+            k: inner
             for loop in self.loops
-            for n in loop.body + loop.iterators + loop.recurrences
+            for inner in loop.walk()
+            for n in inner.layers()
+            if n.kind != "LOOP_OUTPUT"
             for k in n.outputs
         }
         self.assertions = [n for n in self.nodes if n.kind == "ASSERTION"]

@@ -39,6 +39,8 @@ class Loop:
     cond_plan: list[Node] = field(default_factory=list)  # the part of `body` the WHILE limit needs
     rest_plan: list[Node] = field(default_factory=list)
     external: tuple[int, ...] = ()
+    parent: Loop | None = None  # the loop this one is nested in
+    node: Node | None = None  # this loop as one node of its parent's body or the outer graph
 
     def as_node(self) -> Node:
         """The loop as one outer node: reads `external`, produces the loop outputs."""
@@ -52,6 +54,18 @@ class Loop:
         node.kernel = self.run
         node.attrs["loop"] = self
         return node
+
+    def walk(self) -> list[Loop]:
+        """This loop and every loop nested in it, parents first."""
+        found = [self]
+        for node in self.body:
+            if node.kind == "LOOP":
+                found += node.attrs["loop"].walk()
+        return found
+
+    def layers(self) -> list[Node]:
+        """This loop's own layers: boundaries and body, nested loops excluded."""
+        return self.boundaries() + [n for n in self.body if n.kind != "LOOP"]
 
     def boundaries(self) -> list[Node]:
         limits = [n for n in (self.trip_count, self.trip_while) if n is not None]
@@ -157,11 +171,15 @@ def check_output(graph: Graph, node: Node, key: int, value: np.ndarray) -> None:
         )
 
 
+BOUNDARY_KINDS = ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT")
+
+
 def group_loops(graph: Graph) -> tuple[list[Loop], set[int]]:
-    """Every ILoop of the graph with its body; also the indices of all nodes the loops own."""
+    """The outermost ILoops of the graph, each with its body (nested loops appear in their parent's
+    body as one LOOP node, `Loop.parent` set); also the indices of every node some loop owns."""
     loops: dict[int, Loop] = {}
     for node in graph.nodes:
-        if node.kind not in ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT"):
+        if node.kind not in BOUNDARY_KINDS:
             continue
         loop = loops.setdefault(node.group, Loop(graph.group_names[node.group], graph))
         if node.kind == "TRIP_LIMIT":
@@ -180,34 +198,53 @@ def group_loops(graph: Graph) -> tuple[list[Loop], set[int]]:
         for k in node.inputs:
             if k is not None:
                 consumers[k].append(node)
+    reach = {g: _reach(loop, g, consumers) for g, loop in loops.items()}
+    # loop h is nested in g when g's dataflow reaches one of h's boundary layers
+    nested = {
+        g: [h for h in loops if h != g and any(n.index in reach[g] for n in loops[h].boundaries())]
+        for g in loops
+    }
     owned: set[int] = set()
-    for group, loop in loops.items():
+    for g in sorted(loops, key=lambda g: len(nested[g])):  # innermost first
+        loop = loops[g]
         if loop.trip_count is None and loop.trip_while is None:
             raise UnsupportedLayerError(f"loop {loop.name!r} has no trip limit")
-        _find_body(loop, group, consumers)
-        owned.update(n.index for n in loop.body)
+        hidden: set[int] = set()
+        for h in nested[g]:
+            if g in nested[h]:
+                raise UnsupportedLayerError(f"loops {loop.name!r} and {loops[h].name!r} feed each other")
+            hidden.update(n.index for n in loops[h].boundaries())
+            hidden.update(reach[h])
+        direct = [loops[h] for h in nested[g] if not any(h in nested[k] for k in nested[g])]
+        for inner in direct:
+            inner.parent = loop
+        body = [n for i, n in reach[g].items() if i not in hidden] + [inner.node for inner in direct]
+        _set_body(loop, body)
+        loop.node = loop.as_node()
+        owned.update(reach[g])
         owned.update(n.index for n in loop.boundaries())
-    return list(loops.values()), owned
+    return [loop for loop in loops.values() if loop.parent is None], owned
 
 
-def _find_body(loop: Loop, group: int, consumers: dict[int, list[Node]]) -> None:
+def _reach(loop: Loop, group: int, consumers: dict[int, list[Node]]) -> dict[int, Node]:
+    """Every layer reachable from the loop's iterators and recurrences, stopping at its own boundary
+    layers (loop outputs, recurrence next values, WHILE limit); nested loops' layers included."""
     body: dict[int, Node] = {}
     frontier = [n.outputs[0] for n in loop.iterators + loop.recurrences]
     while frontier:
         key = frontier.pop()
         for node in consumers.get(key, ()):
             if node.group == group or node.index in body:
-                continue  # this loop's own boundary (output, recurrence next, WHILE limit)
-            if node.kind in ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT"):
-                raise UnsupportedLayerError(
-                    f"{node.describe()} belongs to a loop nested inside loop {loop.name!r}; nested loops "
-                    "are not implemented"
-                )
+                continue
             body[node.index] = node
             frontier.extend(node.outputs)
-    produced = {k for n in body.values() for k in n.outputs}
+    return body
+
+
+def _set_body(loop: Loop, nodes: list[Node]) -> None:
+    produced = {k for n in nodes for k in n.outputs}
     produced.update(n.outputs[0] for n in loop.iterators + loop.recurrences)
-    loop.body = _topological(list(body.values()))
+    loop.body = _topological(nodes)
     if loop.trip_while is not None:
         needed = _ancestors(loop.body, loop.trip_while.inputs[0])
         loop.cond_plan = [n for n in loop.body if n.index in needed]
