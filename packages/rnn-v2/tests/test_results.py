@@ -42,6 +42,7 @@ def test_backend_matches_the_reference(name):
     spec = RNNSpec.random(7, max_seq_length=4, **{"hidden_size": 4, **CASES[name]})
     x = spec.random_input(8)
     built = build_spec_network(plugin.build, spec, x)
+    assert built.serialize()  # the "built" tier: TensorRT's real builder accepts the network
     got = evaluator.evaluate(built.network, built.feeds)
     want = reference.forward(spec, x).as_dict()
     assert set(got) == set(want)
@@ -94,6 +95,7 @@ def test_dynamic_batch_through_the_api():
     x = spec.random_input(4)
     built = build_spec_network(plugin.build, spec, x, dynamic_batch=True)
     assert tuple(built.inputs.input.shape) == (-1, 4, 5)
+    assert built.serialize()
     got = evaluator.evaluate(built.network, built.feeds)
     for key, value in reference.forward(spec, x).as_dict().items():
         np.testing.assert_allclose(got[key], value, **TOLERANCE, err_msg=key)

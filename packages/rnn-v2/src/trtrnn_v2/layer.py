@@ -159,10 +159,10 @@ class RNNv2Layer:
         # The direction may still change, so only the widest range is certain here (exact at lowering).
         widest = 2 * self._num_layers
         if not 0 <= layer_index < widest:
+            now = self._num_layers * (2 if self._direction == RNNDirection.BIDIRECTION else 1)
             raise SpecError(
                 f"{what} layer_index: must be in [0, {widest}) = num_layers x up to 2 directions "
-                f"(currently [0, {self._num_layers * (2 if self._direction else 1)}) for "
-                f"{self._direction.name}); got {layer_index}"
+                f"(currently [0, {now}) for {self._direction.name}); got {layer_index}"
             )
         return (int(layer_index), coerce(RNNGateType, gate, f"{what} gate"), bool(is_w))
 
