@@ -196,7 +196,7 @@ class RNNv2Layer:
         if what == "biases":
             array = array.reshape(h)
         elif not key[2]:
-            array = _row_major(what, key, array, (h, h))
+            array = _row_major(what, key, array, (h, h), stacklevel=4)
         array.flags.writeable = False
         store[key] = array
 
@@ -243,7 +243,9 @@ class RNNv2Layer:
         )
         for key, value in self._weights.items():
             expected = spec.weight_shape(key[0], key[2])
-            spec.weights[key] = value if expected is None else _row_major("weights", key, value, expected)
+            if expected is not None:  # _row_major < spec < _lower < get_output < the user's call
+                value = _row_major("weights", key, value, expected, stacklevel=5)
+            spec.weights[key] = value
         return spec.validate()
 
     def _lower(self) -> RNNOutputs:
@@ -320,8 +322,13 @@ def _float_array(what: str, key: WeightKey, value: object) -> np.ndarray:
     return np.array(array, dtype=np.float32, copy=True)
 
 
-def _row_major(what: str, key: WeightKey, array: np.ndarray, expected: tuple[int, ...]) -> np.ndarray:
-    """`array` in `expected`'s shape when it has that many values (as TensorRT's flat Weights)."""
+def _row_major(
+    what: str, key: WeightKey, array: np.ndarray, expected: tuple[int, ...], stacklevel: int
+) -> np.ndarray:
+    """`array` in `expected`'s shape when it has that many values (as TensorRT's flat Weights).
+
+    `stacklevel` points the warning at the user's line that led here.
+    """
     if array.shape == expected or array.size != math.prod(expected):
         return array  # wrong sizes are left for RNNSpec.validate to report
     if array.ndim > 1:
@@ -329,6 +336,6 @@ def _row_major(what: str, key: WeightKey, array: np.ndarray, expected: tuple[int
             f"{what}{key_name(key)}: shape {array.shape} read row-major as {expected} = (rows, cols) of "
             "y = W.x, as TensorRT 8 read its flat Weights; pass the matrix in that shape to silence this",
             WeightLayoutWarning,
-            stacklevel=5,  # _row_major < spec < _lower < get_output < caller
+            stacklevel=stacklevel,
         )
     return array.reshape(expected)
