@@ -1,0 +1,477 @@
+"""The ONNX bridge: RNNSpec <-> ONNX RNN/GRU/LSTM models, and onnxruntime as an independent oracle.
+
+SEMANTICS.md §8 is the contract; `ONNX_GATES` below is the one place its gate order lives. A stack of
+L layers is a chain of L nodes joined by Y [T, K, B, H] -> Transpose(0, 2, 1, 3) -> Reshape [T, B, K*H]
+(PyTorch's export pattern). Leading dims B... are flattened to ONNX's single batch dim B.
+`onnx` and `onnxruntime` are optional extras, imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trtrnn.enums import RNNDirection, RNNGateType, RNNInputMode, RNNOperation
+from trtrnn.errors import ShapeError, SpecError
+from trtrnn.reference import RNNResult
+from trtrnn.spec import RNNSpec
+
+if TYPE_CHECKING:
+    import onnx
+
+G = RNNGateType
+
+#: Gate order of ONNX's stacked W/R/B (SEMANTICS §8): LSTM i, o, f, c; GRU z, r, h.
+ONNX_GATES: dict[RNNOperation, tuple[RNNGateType, ...]] = {
+    RNNOperation.RELU: (G.INPUT,),
+    RNNOperation.TANH: (G.INPUT,),
+    RNNOperation.LSTM: (G.INPUT, G.OUTPUT, G.FORGET, G.CELL),
+    RNNOperation.GRU: (G.UPDATE, G.RESET, G.HIDDEN),
+}
+ONNX_OP_TYPE = {
+    RNNOperation.RELU: "RNN",
+    RNNOperation.TANH: "RNN",
+    RNNOperation.LSTM: "LSTM",
+    RNNOperation.GRU: "GRU",
+}
+#: ONNX's default activations per op type (anything else is not expressible, except RNN Relu).
+_DEFAULT_ACTIVATIONS = {"RNN": ("Tanh",), "GRU": ("Sigmoid", "Tanh"), "LSTM": ("Sigmoid", "Tanh", "Tanh")}
+#: Model metadata that lets from_onnx recover what ONNX cannot say: leading dims and SKIP input.
+META_BATCH_SHAPE = "trtrnn.batch_shape"
+META_INPUT_MODE = "trtrnn.input_mode"
+OPSET = 17
+_GLUE_OPS = {"Transpose", "Reshape", "Squeeze", "Identity"}
+
+
+# ---- spec -> ONNX -------------------------------------------------------------------------------
+def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
+    """An ONNX model computing `spec`: graph inputs X [T, B, E] and, where the spec sets them,
+    sequence_lens [B] int32, initial_h / initial_c [L', B, H]; outputs Y [T, K, B, H] (last stack
+    layer), Y_h and (LSTM) Y_c [L', B, H]. Weights are initializers; SKIP becomes identity W."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    spec.validate()
+    t, h, k, n_idx = spec.max_seq_length, spec.hidden_size, spec.num_directions, spec.num_layer_indices
+    b = _flat_batch(spec)
+    op_type = ONNX_OP_TYPE[spec.op]
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [t, b, spec.data_length])]
+    if spec.seq_lengths is not None:
+        inputs.append(helper.make_tensor_value_info("sequence_lens", TensorProto.INT32, [b]))
+    state_names = [("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)]
+    for name, value in state_names:
+        if value is not None:
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, h]))
+            inputs[-1].type.tensor_type.shape.dim.insert(1, onnx.TensorShapeProto.Dimension(dim_value=b))
+    nodes: list[onnx.NodeProto] = []
+    inits: list[onnx.TensorProto] = []
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    x_name, y_h, y_c = "X", [], []
+    for stack in range(spec.num_layers):
+        w, r, bias = _pack_layer(spec, stack)
+        node_inputs = [x_name, const(f"W_{stack}", w), const(f"R_{stack}", r), const(f"B_{stack}", bias)]
+        node_inputs.append("sequence_lens" if spec.seq_lengths is not None else "")
+        for name, value in state_names[: 2 if spec.op == RNNOperation.LSTM else 1]:
+            if value is None:
+                node_inputs.append("")
+                continue
+            starts, ends, axes = (const(f"{name}_{stack}_{p}", np.array([v], np.int64)) for p, v in
+                                  (("start", stack * k), ("end", stack * k + k), ("axis", 0)))  # fmt: skip
+            nodes.append(helper.make_node("Slice", [name, starts, ends, axes], [f"{name}_{stack}"]))
+            node_inputs.append(f"{name}_{stack}")
+        outputs = [f"Y_{stack}", f"Y_h_{stack}"] + ([f"Y_c_{stack}"] if spec.op == RNNOperation.LSTM else [])
+        attrs: dict[str, Any] = {"hidden_size": h}
+        if k == 2:
+            attrs["direction"] = "bidirectional"
+        if op_type == "GRU":
+            attrs["linear_before_reset"] = 1
+        if spec.op == RNNOperation.RELU:
+            attrs["activations"] = ["Relu"] * k
+        nodes.append(
+            helper.make_node(op_type, node_inputs, outputs, name=f"{op_type.lower()}_{stack}", **attrs)
+        )
+        y_h.append(outputs[1])
+        y_c.append(outputs[2] if len(outputs) > 2 else None)
+        if stack + 1 < spec.num_layers:
+            shape = const(f"shape_{stack}", np.array([0, 0, k * h], np.int64))
+            nodes.append(helper.make_node("Transpose", [outputs[0]], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
+            nodes.append(helper.make_node("Reshape", [f"Y_{stack}_tbkh", shape], [f"X_{stack + 1}"]))
+            x_name = f"X_{stack + 1}"
+    nodes.append(helper.make_node("Identity", [f"Y_{spec.num_layers - 1}"], ["Y"]))
+    graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [t, k, b, h])]
+    for name, parts in (("Y_h", y_h), ("Y_c", y_c if spec.op == RNNOperation.LSTM else [])):
+        if parts:
+            nodes.append(helper.make_node("Concat", parts, [name], axis=0))
+            graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
+    graph = helper.make_graph(nodes, "trtrnn", inputs, graph_outputs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="trtrnn")
+    model.ir_version = 8
+    helper.set_model_props(
+        model,
+        {META_BATCH_SHAPE: ",".join(map(str, spec.batch_shape)), META_INPUT_MODE: spec.input_mode.name},
+    )
+    onnx.checker.check_model(model)
+    return model
+
+
+def _flat_batch(spec: RNNSpec) -> int:
+    return int(np.prod(spec.batch_shape, dtype=np.int64))
+
+
+def _pack_layer(spec: RNNSpec, stack: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """W [K, G*H, E_l], R [K, G*H, H], B [K, 2*G*H] of one stack layer in ONNX gate order."""
+    ws, rs, bs = [], [], []
+    for direction in range(spec.num_directions):
+        index = stack * spec.num_directions + direction
+        gates = ONNX_GATES[spec.op]
+        eye = np.eye(spec.hidden_size, dtype=np.float32)  # SKIP: x enters every gate as is (E == H)
+        ws.append(np.concatenate([spec.weights.get((index, g, True), eye) for g in gates]))
+        rs.append(np.concatenate([spec.weights[(index, g, False)] for g in gates]))
+        bs.append(np.concatenate([spec.biases[(index, g, w)] for w in (True, False) for g in gates]))
+    return tuple(np.stack(p).astype(np.float32) for p in (ws, rs, bs))  # type: ignore[return-value]
+
+
+def onnx_feeds(spec: RNNSpec, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The feeds of `to_onnx(spec)` for input `x` [B..., T, E] and the spec's lengths and states."""
+    x = np.asarray(x)
+    if x.shape != spec.input_shape:
+        raise ShapeError(f"x: shape {x.shape}; expected {spec.input_shape} = (*batch_shape, T, E)")
+    b = _flat_batch(spec)
+    feeds = {"X": x.reshape(b, spec.max_seq_length, spec.data_length).transpose(1, 0, 2).astype(np.float32)}
+    if spec.seq_lengths is not None:
+        feeds["sequence_lens"] = np.asarray(spec.seq_lengths).reshape(b).astype(np.int32)
+    for name, value in (("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)):
+        if value is not None:
+            state = np.asarray(value).reshape(b, spec.num_layer_indices, spec.hidden_size)
+            feeds[name] = state.transpose(1, 0, 2).astype(np.float32)
+    return {k: np.ascontiguousarray(v) for k, v in feeds.items()}
+
+
+def onnxruntime_forward(spec: RNNSpec, x: np.ndarray) -> RNNResult:
+    """Run `spec` on `x` with onnxruntime; the result has reference.forward's layout and dtype."""
+    import onnxruntime
+
+    model = to_onnx(spec)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    names = ["Y", "Y_h"] + (["Y_c"] if spec.op == RNNOperation.LSTM else [])
+    got = dict(zip(names, session.run(names, onnx_feeds(spec, x)), strict=True))
+    out0, state = spec.output_shapes[0], spec.state_shape
+    output = got["Y"].transpose(2, 0, 1, 3).reshape(out0)  # [T, K, B, H] -> [B, T, K, H] -> [B..., T, K*H]
+    hidden = got["Y_h"].transpose(1, 0, 2).reshape(state)
+    cell = got["Y_c"].transpose(1, 0, 2).reshape(state) if "Y_c" in got else None
+    return RNNResult(output.astype(np.float32), hidden.astype(np.float32), cell)
+
+
+# ---- ONNX -> spec -------------------------------------------------------------------------------
+def from_onnx(
+    model: onnx.ModelProto | str | Path,
+    inputs: Mapping[str, np.ndarray] | None = None,
+    *,
+    max_seq_length: int | None = None,
+    batch_shape: tuple[int, ...] | None = None,
+) -> RNNSpec:
+    """The RNNSpec of a model's RNN/GRU/LSTM node, or of a chain of them (stacked layers).
+
+    Weights, lengths and initial states are read from initializers, Constant nodes or `inputs`
+    (values for graph inputs, e.g. an ONNX test vector's W/R/B or sequence_lens); a state that is a
+    graph input without a value stays None. T and B come from X's static shape (or `inputs["X"]`),
+    else from the arguments; B... is (B,) unless the model's trtrnn metadata or `batch_shape` says
+    otherwise. Raises SpecError for what SEMANTICS §8 cannot express.
+    """
+    import onnx
+
+    if isinstance(model, (str, Path)):
+        model = onnx.load(str(model))
+    graph = model.graph
+    values = _Values(graph, dict(inputs or {}))
+    chain = [n for n in graph.node if n.op_type in ("RNN", "GRU", "LSTM")]
+    if not chain:
+        raise SpecError("onnx model: no RNN, GRU or LSTM node to import")
+    attrs = [_attributes(n) for n in chain]
+    for node, attr in zip(chain, attrs, strict=True):
+        _refuse_inexpressible(node, attr, values)
+    op = _operation(chain[0], attrs[0])
+    first = _layer_kind(chain[0], attrs[0])
+    for node, attr in zip(chain[1:], attrs[1:], strict=True):
+        if _layer_kind(node, attr) != first:
+            raise SpecError(
+                f"onnx node {node.name or node.op_type!r}: a chain of RNN nodes imports as stacked layers "
+                f"only when every node has the same op, hidden_size and direction; got "
+                f"{_layer_kind(node, attr)} after {first}"
+            )
+    for below, above in itertools.pairwise(chain):
+        _check_glue(graph, below, above)
+
+    k = 2 if attrs[0].get("direction") == "bidirectional" else 1
+    w0 = values.need(chain[0], 1, "W")
+    if w0.ndim != 3 or w0.shape[0] != k:
+        raise ShapeError(f"onnx W: shape {w0.shape}; expected [num_directions={k}, gates*H, E]")
+    h = int(attrs[0].get("hidden_size") or w0.shape[1] // len(ONNX_GATES[op]))
+    t, b = _time_and_batch(graph, chain[0], values, max_seq_length)
+    meta = {p.key: p.value for p in model.metadata_props}
+    if batch_shape is None:
+        batch_shape = (
+            tuple(int(d) for d in meta[META_BATCH_SHAPE].split(",") if d)
+            if META_BATCH_SHAPE in meta
+            else None
+        )
+        if batch_shape is not None and int(np.prod(batch_shape, dtype=np.int64)) != b:
+            batch_shape = None
+        batch_shape = (b,) if batch_shape is None else batch_shape
+    elif int(np.prod(batch_shape, dtype=np.int64)) != b:
+        raise ShapeError(f"batch_shape: {batch_shape} holds {int(np.prod(batch_shape))} items; X has B = {b}")
+
+    spec = RNNSpec(
+        op=op,
+        hidden_size=h,
+        max_seq_length=t,
+        data_length=int(w0.shape[2]),
+        num_layers=len(chain),
+        direction=RNNDirection.BIDIRECTION if k == 2 else RNNDirection.UNIDIRECTION,
+        batch_shape=tuple(batch_shape),
+    )
+    skip = meta.get(META_INPUT_MODE) == RNNInputMode.SKIP.name
+    for stack, node in enumerate(chain):
+        _unpack_layer(spec, stack, node, values, skip_identity=skip and stack == 0)
+    if skip:
+        spec.input_mode = RNNInputMode.SKIP
+    _import_inputs(spec, chain, values, b)
+    return spec.validate()
+
+
+class _Values:
+    """Constant values of a graph: initializers, Constant nodes, given inputs, and Identity/Slice/Cast
+    of those (enough for per-layer states sliced from one [L', B, H] input)."""
+
+    def __init__(self, graph: Any, given: dict[str, np.ndarray]) -> None:
+        from onnx import numpy_helper
+
+        self.known = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        self.known.update({k: np.asarray(v) for k, v in given.items()})
+        self.producer = {o: n for n in graph.node for o in n.output}
+        for node in graph.node:
+            if node.op_type == "Constant":
+                for a in node.attribute:
+                    if a.name == "value":
+                        self.known[node.output[0]] = numpy_helper.to_array(a.t)
+
+    def get(self, name: str) -> np.ndarray | None:
+        if not name:
+            return None
+        if name in self.known:
+            return self.known[name]
+        node = self.producer.get(name)
+        if node is None or node.op_type not in ("Identity", "Slice", "Cast"):
+            return None
+        args = [self.get(i) for i in node.input]
+        if any(a is None for a in args):
+            return None
+        if node.op_type == "Slice":
+            data, starts, ends, *rest = args
+            axes = rest[0] if rest else np.arange(len(starts))
+            steps = rest[1] if len(rest) > 1 else np.ones(len(starts), np.int64)
+            index = [slice(None)] * data.ndim
+            for s, e, a, st in zip(starts, ends, axes, steps, strict=True):
+                index[int(a)] = slice(int(s), int(e), int(st))
+            value = data[tuple(index)]
+        elif node.op_type == "Cast":
+            from onnx import helper
+
+            to = next(a.i for a in node.attribute if a.name == "to")
+            value = args[0].astype(helper.tensor_dtype_to_np_dtype(to))
+        else:
+            value = args[0]
+        self.known[name] = value
+        return value
+
+    def need(self, node: Any, position: int, what: str) -> np.ndarray:
+        name = node.input[position] if len(node.input) > position else ""
+        value = self.get(name)
+        if value is None:
+            raise SpecError(
+                f"onnx node {node.name or node.op_type!r}: input {what} ({name!r}) must be an initializer, "
+                "a Constant or given in `inputs`; weights are part of the spec"
+            )
+        return value
+
+
+def _attributes(node: Any) -> dict[str, Any]:
+    from onnx import helper
+
+    out = {}
+    for a in node.attribute:
+        value = helper.get_attribute_value(a)
+        if isinstance(value, bytes):
+            value = value.decode()
+        elif isinstance(value, list):
+            value = [v.decode() if isinstance(v, bytes) else v for v in value]
+        out[a.name] = value
+    return out
+
+
+def _layer_kind(node: Any, attrs: dict[str, Any]) -> tuple[str, int | None, str]:
+    return (_operation(node, attrs).name, attrs.get("hidden_size"), attrs.get("direction", "forward"))
+
+
+def _operation(node: Any, attrs: dict[str, Any]) -> RNNOperation:
+    if node.op_type == "LSTM":
+        return RNNOperation.LSTM
+    if node.op_type == "GRU":
+        return RNNOperation.GRU
+    acts = attrs.get("activations")
+    return RNNOperation.RELU if acts and acts[0] == "Relu" else RNNOperation.TANH
+
+
+def _refuse_inexpressible(node: Any, attrs: dict[str, Any], values: _Values) -> None:
+    """SEMANTICS §8's list of what TensorRT's RNN cannot express, each refused by name."""
+    where = f"onnx {node.op_type} node {node.name!r}" if node.name else f"onnx {node.op_type} node"
+
+    def refuse(rule: str) -> None:
+        raise SpecError(f"{where}: {rule}; TensorRT's RNN cannot express it (SEMANTICS §8)")
+
+    if attrs.get("layout", 0) != 0:
+        refuse(f"layout={attrs['layout']} (batch-major); only layout=0 [T, B, E] is supported")
+    direction = attrs.get("direction", "forward")
+    if direction not in ("forward", "bidirectional"):
+        refuse(f"direction={direction!r}; a unidirectional TensorRT RNN runs forward only")
+    if "clip" in attrs:
+        refuse(f"clip={attrs['clip']} (cell clipping)")
+    if attrs.get("input_forget", 0):
+        refuse("input_forget=1 (coupled input and forget gates)")
+    if node.op_type == "GRU" and attrs.get("linear_before_reset", 0) != 1:
+        refuse(
+            "linear_before_reset=0 (ONNX's default: reset applied before the recurrent matmul); TensorRT's "
+            "GRU is linear_before_reset=1"
+        )
+    for name in ("activation_alpha", "activation_beta"):
+        if name in attrs:
+            refuse(f"{name}={attrs[name]}")
+    k = 2 if direction == "bidirectional" else 1
+    default = list(_DEFAULT_ACTIVATIONS[node.op_type])
+    acts = attrs.get("activations")
+    allowed = [default * k] + ([["Relu"] * k] if node.op_type == "RNN" else [])
+    if acts is not None and list(acts) not in allowed:
+        refuse(
+            f"activations={list(acts)}; expected {default * k}"
+            + (" or Relu" if node.op_type == "RNN" else "")
+        )
+    if node.op_type == "LSTM" and len(node.input) > 7 and node.input[7]:
+        p = values.get(node.input[7])
+        if p is None or np.any(p != 0):
+            refuse("peephole weights P (input 7)")
+
+
+def _check_glue(graph: Any, below: Any, above: Any) -> None:
+    """Stacked layers: `above`'s X must be `below`'s Y reshaped to [T, B, K*H] (fwd ‖ bwd)."""
+    producer = {o: n for n in graph.node for o in n.output}
+    name, transposed = above.input[0], False
+    while name != below.output[0]:
+        node = producer.get(name)
+        if node is None or node.op_type not in _GLUE_OPS:
+            found = node.op_type if node else "a graph input"
+            raise SpecError(
+                f"onnx node {above.name or above.op_type!r}: its X does not come from the previous RNN "
+                f"node's Y through Transpose/Reshape/Squeeze (found {found}); "
+                "a chain imports as stacked layers only when each layer consumes the one below"
+            )
+        if node.op_type == "Transpose":
+            perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+            if perm != [0, 2, 1, 3]:
+                raise SpecError(
+                    f"onnx Transpose {node.name!r}: perm {perm} between layers; expected [0, 2, 1, 3]"
+                )
+            transposed = True
+        name = node.input[0]
+    if len(below.output) == 0 or not below.output[0]:
+        raise SpecError("onnx: a stacked RNN node has no Y output")
+    if not transposed and any(a.name == "direction" and a.s == b"bidirectional" for a in below.attribute):
+        raise SpecError(
+            f"onnx node {above.name or above.op_type!r}: bidirectional Y reaches the next layer without "
+            "Transpose(0, 2, 1, 3); the directions would interleave"
+        )
+
+
+def _time_and_batch(graph: Any, node: Any, values: _Values, max_seq_length: int | None) -> tuple[int, int]:
+    x = values.get(node.input[0])
+    if x is not None:
+        dims: list[int | None] = list(x.shape)
+    else:
+        info = {v.name: v for v in (*graph.input, *graph.value_info)}.get(node.input[0])
+        if info is None:
+            dims = [None, None, None]
+        else:
+            dims = [d.dim_value if d.HasField("dim_value") else None for d in info.type.tensor_type.shape.dim]
+    t = max_seq_length if max_seq_length is not None else dims[0]
+    if not t:
+        raise SpecError("onnx X: the sequence length T is dynamic; pass max_seq_length=")
+    return int(t), int(dims[1] or 1)
+
+
+def _unpack_layer(spec: RNNSpec, stack: int, node: Any, values: _Values, *, skip_identity: bool) -> None:
+    gates, h = ONNX_GATES[spec.op], spec.hidden_size
+    k = spec.num_directions
+    w, r = values.need(node, 1, "W"), values.need(node, 2, "R")
+    bias = values.get(node.input[3]) if len(node.input) > 3 else None
+    g = len(gates)
+    if bias is None:
+        bias = np.zeros((k, 2 * g * h), np.float32)
+    expected = {"W": (k, g * h, spec.layer_input_size(stack * k)), "R": (k, g * h, h), "B": (k, 2 * g * h)}
+    for name, value in (("W", w), ("R", r), ("B", bias)):
+        if value.shape != expected[name]:
+            raise ShapeError(
+                f"onnx {name} of layer {stack}: shape {value.shape}; expected {expected[name]} "
+                f"(num_directions, gates*hidden_size, ...)"
+            )
+    eye = np.eye(h, dtype=w.dtype)
+    is_identity = w.shape[2] == h and all(
+        np.array_equal(w[d, i * h : (i + 1) * h], eye) for d in range(k) for i in range(g)
+    )
+    for d in range(k):
+        index = stack * k + d
+        for i, gate in enumerate(gates):
+            rows = slice(i * h, (i + 1) * h)
+            if not (skip_identity and is_identity):
+                spec.weights[(index, gate, True)] = w[d, rows]
+            spec.weights[(index, gate, False)] = r[d, rows]
+            spec.biases[(index, gate, True)] = bias[d, i * h : (i + 1) * h]
+            spec.biases[(index, gate, False)] = bias[d, (g + i) * h : (g + i + 1) * h]
+    if skip_identity and not is_identity:
+        raise SpecError("onnx model: metadata says SKIP input mode but layer 0's W is not the identity")
+
+
+def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int) -> None:
+    """sequence_lens (shared by the chain) and per-node initial_h/initial_c -> spec's [B..., L', H].
+
+    A state fed at run time without a value here leaves the spec's field unset."""
+    lens_names = {n.input[4] if len(n.input) > 4 else "" for n in chain}
+    if len(lens_names) > 1:
+        raise SpecError(
+            f"onnx: the stacked nodes take different sequence_lens ({sorted(lens_names)}); every layer of "
+            "a TensorRT RNN uses the same lengths"
+        )
+    lens = values.get(lens_names.pop())
+    if lens is not None:
+        spec.seq_lengths = np.asarray(lens).astype(np.int32).reshape(spec.batch_shape)
+    for position, field in ((5, "hidden_state"), (6, "cell_state")):
+        names = [n.input[position] if len(n.input) > position else "" for n in chain]
+        found = [values.get(name) for name in names]
+        if not any(names) or any(name and value is None for name, value in zip(names, found, strict=True)):
+            continue
+        zeros = np.zeros((spec.num_directions, b, spec.hidden_size), np.float32)
+        stacked = np.concatenate([zeros if v is None else v for v in found], axis=0).astype(np.float32)
+        setattr(
+            spec, field, stacked.transpose(1, 0, 2).reshape(spec.state_shape)
+        )  # [L', B, H] -> [B..., L', H]
