@@ -148,6 +148,71 @@ def test_dynamic_dims_resolve_from_the_arrays(variant):
         assert max_error(got[name], want) <= TOLERANCE, name
 
 
+#: Beyond the matrix: ONNX features trtrnn itself refuses (SEMANTICS.md §8) but TensorRT's parser lowers,
+#: exercising more layer attributes (peephole products, CLIP, activation alpha/beta). Left out because
+#: the parser's lowering and onnxruntime disagree, not because of the evaluator:
+#: - Softplus: the parser emits SOFTPLUS with alpha = beta = 0 (onnx-tensorrt's RNN defaults), so by
+#:   NvInfer.h's alpha*log(exp(beta*x)+1) the network computes 0 where ONNX means log(1+e^x);
+#: - LSTM clip: the parser also clips the cell state before h(c) (a CLIP layer in front of that tanh);
+#:   onnxruntime clips only the gate inputs, so results differ wherever |c| > clip.
+EXTRAS = {
+    "lstm_peephole": ("LSTM", "bidirectional", {}, True),
+    "gru_clip": ("GRU", "bidirectional", {"clip": 0.3, "linear_before_reset": 1}, False),
+    "rnn_leaky_relu": ("RNN", "forward", {"activations": ["LeakyRelu"], "activation_alpha": [0.2]}, False),
+    "gru_hard_sigmoid": (
+        "GRU",
+        "forward",
+        {"activations": ["HardSigmoid", "Tanh"], "activation_alpha": [0.3], "activation_beta": [0.4]},
+        False,
+    ),
+    "lstm_elu": (
+        "LSTM",
+        "forward",
+        {
+            "activations": ["HardSigmoid", "Elu", "Tanh"],
+            "activation_alpha": [0.25, 0.9],
+            "activation_beta": [0.5],
+        },
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRAS))
+def test_parser_extras_match_onnxruntime(name):
+    op, direction, attrs, peephole = EXTRAS[name]
+    t, b, e, h = SIZES["small"]
+    d, g = (2 if direction == "bidirectional" else 1), GATE_COUNT[op]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    scale = 1 / np.sqrt(h)
+    arrays = {"W": (d, g * h, e), "R": (d, g * h, h), "B": (d, 2 * g * h)}
+    if peephole:
+        arrays["P"] = (d, 3 * h)
+    inits = [
+        numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), n)
+        for n, shape in arrays.items()
+    ]
+    names = ["X", "W", "R", "B"] + (["", "", "", "P"] if peephole else [])
+    outputs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+    node = helper.make_node(op, names, outputs, hidden_size=h, direction=direction, **attrs)
+    graph = helper.make_graph(
+        [node],
+        name,
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [t, b, e])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    feeds = {"X": rng.standard_normal((t, b, e)).astype(np.float32)}
+    expected = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+        outputs, feeds
+    )
+    _, network, _parser = parse(model)
+    got = evaluate(network, feeds)
+    for out, want in zip(outputs, expected):
+        assert max_error(got[out], want) <= TOLERANCE, out
+
+
 def test_matrix_summary():
     """Runs last: every matrix cell ran and stayed within tolerance; prints the figures for the report."""
     if len(RESULTS) != len(MATRIX):
