@@ -1,0 +1,244 @@
+"""`trtrnn.reference` against onnxruntime (an independent oracle, SEMANTICS §10), and the ONNX bridge.
+
+Random weights of scale 1/sqrt(H); every op (RNN Tanh and Relu, GRU linear_before_reset=1, LSTM), uni
+and bi, ragged lengths including 1, initial h/c, 1-3 stacked layers as chained nodes, 0/1/2 leading
+dims, SKIP input. Run with -s to see the number of cases and the largest difference.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from trtrnn import reference
+from trtrnn.enums import RNNOperation
+from trtrnn.errors import SpecError
+from trtrnn.seed import SEED_CASES
+from trtrnn.spec import RNNSpec
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+from onnx import helper  # noqa: E402
+
+from trtrnn import onnx_io  # noqa: E402
+
+TOLERANCE = 1e-5
+
+
+def _matrix(op: RNNOperation) -> list[RNNSpec]:
+    specs = []
+    grid = itertools.product(
+        ("UNIDIRECTION", "BIDIRECTION"), (1, 2, 3), ((), (3,), (2, 2)), ("none", "ragged"), (False, True)
+    )
+    for n, (direction, layers, batch, lengths, states) in enumerate(grid):
+        kw = {"op": op, "direction": direction, "num_layers": layers, "batch_shape": batch, "states": states}
+        specs.append(RNNSpec.random(n, seq_lengths=lengths, hidden_size=4, max_seq_length=4, **kw))
+    # T = 1, SKIP input, a wider problem
+    specs.append(RNNSpec.random(101, op=op, max_seq_length=1, seq_lengths="full", states=True))
+    specs.append(RNNSpec.random(102, op=op, input_mode="SKIP", direction="BIDIRECTION", num_layers=2))
+    specs.append(RNNSpec.random(103, op=op, hidden_size=16, data_length=9, max_seq_length=7,
+                                batch_shape=(5,), seq_lengths="ragged", states=True))  # fmt: skip
+    return specs
+
+
+def _max_error(a: reference.RNNResult, b: reference.RNNResult) -> float:
+    assert (a.cell is None) == (b.cell is None)
+    return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b, strict=True) if x is not None)
+
+
+@pytest.mark.parametrize("op", list(RNNOperation))
+def test_reference_agrees_with_onnxruntime(op: RNNOperation) -> None:
+    worst, failures, specs = 0.0, [], _matrix(op)
+    for n, spec in enumerate(specs):
+        x = spec.random_input(n)
+        want, got = onnx_io.onnxruntime_forward(spec, x), reference.forward(spec, x)
+        assert [a.shape for a in got if a is not None] == [a.shape for a in want if a is not None]
+        error = _max_error(got, want)
+        worst = max(worst, error)
+        if error > TOLERANCE:
+            failures.append((n, sorted(f.value for f in spec.features()), error))
+    print(f"\n{op.name}: {len(specs)} cases vs onnxruntime, max abs error {worst:.3g}")
+    assert not failures, failures
+    assert len(specs) == 75
+
+
+@pytest.mark.parametrize("name", SEED_CASES)
+def test_seed_tables_agree_with_onnxruntime(name: str) -> None:
+    """The seed's numbers (and the §9.1 h0 = 1 values) from the independent oracle too."""
+    case = SEED_CASES[name]
+    got = onnx_io.onnxruntime_forward(case.spec, case.x).as_dict()
+    for key, want in case.expected.items():
+        np.testing.assert_allclose(got[key], want, rtol=case.rtol, err_msg=f"{name}: {key}")
+
+
+# ---- round trip ------------------------------------------------------------------------------------
+def _assert_same_spec(a: RNNSpec, b: RNNSpec) -> None:
+    for field in ("op", "hidden_size", "max_seq_length", "data_length", "num_layers", "input_mode",
+                  "direction", "batch_shape"):  # fmt: skip
+        assert getattr(a, field) == getattr(b, field), field
+    for field in ("weights", "biases"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert x.keys() == y.keys(), field
+        for key in x:
+            assert x[key].dtype == y[key].dtype and np.array_equal(x[key], y[key]), (field, key)
+    for field in ("seq_lengths", "hidden_state", "cell_state"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert (x is None) == (y is None), field
+        if x is not None:
+            assert x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y), field
+
+
+@pytest.mark.parametrize("op", list(RNNOperation))
+@pytest.mark.parametrize("input_mode", ["LINEAR", "SKIP"])
+@pytest.mark.parametrize("batch_shape", [(), (3,), (2, 2)])
+def test_from_onnx_round_trips_the_spec(op: RNNOperation, input_mode: str, batch_shape: tuple) -> None:
+    spec = RNNSpec.random(5, op=op, input_mode=input_mode, batch_shape=batch_shape, num_layers=3,
+                          direction="BIDIRECTION", seq_lengths="ragged", states=True)  # fmt: skip
+    x = spec.random_input(0)
+    model = onnx_io.to_onnx(spec)
+    _assert_same_spec(onnx_io.from_onnx(model, onnx_io.onnx_feeds(spec, x)), spec)
+    bare = onnx_io.from_onnx(model)  # lengths and states are run-time inputs: unset without values
+    _assert_same_spec(bare, spec.replace(seq_lengths=None, hidden_state=None, cell_state=None))
+
+
+def test_from_onnx_reads_a_file_and_constant_nodes(tmp_path) -> None:
+    spec = RNNSpec.random(2, op="GRU", batch_shape=(2,))
+    model = onnx_io.to_onnx(spec)
+    weights = {i.name: i for i in model.graph.initializer}
+    w = weights.pop("W_0")
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(weights.values())
+    model.graph.node.insert(0, helper.make_node("Constant", [], ["W_0"], value=w))
+    path = tmp_path / "gru.onnx"
+    onnx.save(model, path)
+    _assert_same_spec(onnx_io.from_onnx(path), spec)
+    _assert_same_spec(onnx_io.from_onnx(str(path)), spec)
+
+
+def test_from_onnx_without_trtrnn_metadata_uses_onnx_batch_and_linear_identity() -> None:
+    spec = RNNSpec.random(4, op="TANH", input_mode="SKIP", batch_shape=(2, 3))
+    model = onnx_io.to_onnx(spec)
+    del model.metadata_props[:]
+    imported = onnx_io.from_onnx(model)
+    assert imported.batch_shape == (6,) and imported.input_mode.name == "LINEAR"
+    x = spec.random_input(1)
+    np.testing.assert_allclose(
+        reference.forward(imported, x.reshape(6, *x.shape[2:])).output.reshape(spec.output_shapes[0]),
+        reference.forward(spec, x).output,
+        rtol=1e-6,
+    )
+
+
+def test_from_onnx_overrides_for_dynamic_shapes() -> None:
+    spec = RNNSpec.random(4, op="LSTM", batch_shape=(2,))
+    model = onnx_io.to_onnx(spec)
+    for dim in model.graph.input[0].type.tensor_type.shape.dim[:2]:
+        dim.dim_param = "dynamic"
+    with pytest.raises(SpecError, match=r"the sequence length T is dynamic; pass max_seq_length="):
+        onnx_io.from_onnx(model)
+    imported = onnx_io.from_onnx(model, max_seq_length=9, batch_shape=(1,))
+    assert imported.max_seq_length == 9 and imported.batch_shape == (1,)
+
+
+# ---- refusals (SEMANTICS §8) ------------------------------------------------------------------------
+def _model(op: str = "LSTM", **attrs: object) -> onnx.ModelProto:
+    """A one-node model from a random spec, with the node's attributes changed."""
+    spec = RNNSpec.random(0, op=op, batch_shape=(2,), direction="UNIDIRECTION")
+    model = onnx_io.to_onnx(spec)
+    node = next(n for n in model.graph.node if n.op_type in ("RNN", "GRU", "LSTM"))
+    for name, value in attrs.items():
+        for existing in [a for a in node.attribute if a.name == name]:
+            node.attribute.remove(existing)
+        if value is not None:
+            node.attribute.append(helper.make_attribute(name, value))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("op", "attrs", "rule"),
+    [
+        ("LSTM", {"layout": 1}, r"layout=1 \(batch-major\)"),
+        ("GRU", {"direction": "reverse"}, r"direction='reverse'; a unidirectional TensorRT RNN runs forward"),
+        ("LSTM", {"clip": 3.0}, r"clip=3.0 \(cell clipping\)"),
+        ("LSTM", {"input_forget": 1}, r"input_forget=1"),
+        ("GRU", {"linear_before_reset": 0}, r"linear_before_reset=0"),
+        ("GRU", {"linear_before_reset": None}, r"linear_before_reset=0 \(ONNX's default"),
+        ("RELU", {"activations": ["LeakyRelu"], "activation_alpha": [0.1]}, r"activation_alpha=\[0.1"),
+        ("TANH", {"activation_beta": [1.0]}, r"activation_beta"),
+        ("TANH", {"activations": ["Sigmoid"]}, r"activations=\['Sigmoid'\]; expected \['Tanh'\] or Relu"),
+        ("LSTM", {"activations": ["Sigmoid", "Relu", "Tanh"]}, r"expected \['Sigmoid', 'Tanh', 'Tanh'\]"),
+    ],
+)
+def test_inexpressible_attributes_are_refused(op: str, attrs: dict, rule: str) -> None:
+    op_type = onnx_io.ONNX_OP_TYPE[RNNOperation[op]]
+    message = rf"onnx {op_type} node '{op_type.lower()}_0': .*{rule}.*TensorRT's RNN cannot express it"
+    with pytest.raises(SpecError, match=message):
+        onnx_io.from_onnx(_model(op, **attrs))
+
+
+def test_explicit_default_activations_are_accepted() -> None:
+    spec = onnx_io.from_onnx(_model("LSTM", activations=["Sigmoid", "Tanh", "Tanh"]))
+    assert spec.op == RNNOperation.LSTM
+    assert onnx_io.from_onnx(_model("TANH", activations=["Tanh"])).op == RNNOperation.TANH
+
+
+def _with_peepholes(p: np.ndarray) -> onnx.ModelProto:
+    model = _model("LSTM")
+    node = next(n for n in model.graph.node if n.op_type == "LSTM")
+    while len(node.input) < 7:
+        node.input.append("")
+    node.input.append("P")
+    model.graph.initializer.append(onnx.numpy_helper.from_array(p, "P"))
+    return model
+
+
+def test_peepholes_are_refused_unless_zero() -> None:
+    with pytest.raises(SpecError, match=r"peephole weights P \(input 7\)"):
+        onnx_io.from_onnx(_with_peepholes(np.full((1, 12), 0.1, np.float32)))
+    assert onnx_io.from_onnx(_with_peepholes(np.zeros((1, 12), np.float32))).op == RNNOperation.LSTM
+
+
+def test_chains_that_are_not_stacked_layers_are_refused() -> None:
+    with pytest.raises(SpecError, match=r"no RNN, GRU or LSTM node"):
+        onnx_io.from_onnx(helper.make_model(helper.make_graph([], "empty", [], [])))
+    spec = RNNSpec.random(0, op="LSTM", num_layers=2, direction="BIDIRECTION", batch_shape=(2,))
+    model = onnx_io.to_onnx(spec)
+    transpose = next(n for n in model.graph.node if n.op_type == "Transpose")
+    transpose.attribute[0].ints[:] = [0, 1, 2, 3]
+    with pytest.raises(SpecError, match=r"perm \[0, 1, 2, 3\] between layers; expected \[0, 2, 1, 3\]"):
+        onnx_io.from_onnx(model)
+    model = onnx_io.to_onnx(spec)
+    second = [n for n in model.graph.node if n.op_type == "LSTM"][1]
+    second.input[0] = "X"  # both layers read the graph input: two RNNs side by side, not a stack
+    with pytest.raises(SpecError, match=r"its X does not come from the previous RNN node's Y"):
+        onnx_io.from_onnx(model)
+    model = onnx_io.to_onnx(spec)
+    second = [n for n in model.graph.node if n.op_type == "LSTM"][1]
+    second.attribute.append(helper.make_attribute("clip", 1.0))
+    with pytest.raises(SpecError, match=r"clip=1.0"):
+        onnx_io.from_onnx(model)
+    model = onnx_io.to_onnx(spec)
+    first = next(n for n in model.graph.node if n.op_type == "LSTM")
+    next(a for a in first.attribute if a.name == "hidden_size").i = 3  # layer 0 only
+    with pytest.raises(SpecError, match=r"same op, hidden_size and direction"):
+        onnx_io.from_onnx(model)
+
+
+def test_weights_must_have_values() -> None:
+    model = _model("GRU", linear_before_reset=1)
+    model.graph.input.append(helper.make_tensor_value_info("W_0", onnx.TensorProto.FLOAT, [1, 12, 5]))
+    kept = [i for i in model.graph.initializer if i.name != "W_0"]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    with pytest.raises(
+        SpecError, match=r"input W \('W_0'\) must be an initializer, a Constant or given in `inputs`"
+    ):
+        onnx_io.from_onnx(model)
+
+
+def test_onnx_feeds_checks_x() -> None:
+    spec = RNNSpec.random(0, op="RELU")
+    with pytest.raises(SpecError, match=r"x: shape \(2, 3\); expected \(2, 3, 5\)"):
+        onnx_io.onnx_feeds(spec, np.zeros((2, 3), np.float32))
