@@ -484,6 +484,37 @@ def test_softmax_einsum_topk_cumulative_padding():
     np.testing.assert_array_equal(d, want_pad)
 
 
+@pytest.mark.parametrize("axis", [0, -1])
+def test_one_hot(axis):
+    """NvInfer.h, axis 0: output[indices[i, j], i, j] = on_value, off_value elsewhere."""
+    idx = np.array([[0, 2], [1, -1]], np.int32)  # -1 counts from the end of depth 3
+    net = Net()
+    layer = net.network.add_one_hot(
+        net.input("i", idx), net.const([-1.0, 5.0], np.float32), net.const(np.array(3, np.int32)), axis
+    )
+    got = run1(net, layer.get_output(0))
+    want = np.full((3, 2, 2), -1.0, np.float32)
+    for i in range(2):
+        for j in range(2):
+            want[idx[i, j] % 3, i, j] = 5.0
+    np.testing.assert_array_equal(got, want if axis == 0 else np.moveaxis(want, 0, -1))
+
+
+def test_non_zero_and_scale():
+    net = Net()
+    nz = net.network.add_non_zero(net.input("b", np.array([[0, 3], [4, 0]], np.int32))).get_output(0)
+    x = RNG.standard_normal((1, 2, 2, 3)).astype(np.float32)
+    keep = [np.array(v, np.float32) for v in ([1.0, -1.0], [2.0, 0.5], [1.0, 2.0])]
+    net.keep += keep
+    shift, scale, power = (T.Weights(v) for v in keep)
+    layer = net.network.add_scale_nd(net.input("x", x), T.ScaleMode.CHANNEL, shift, scale, power, 1)
+    a, b = net.run(nz, layer.get_output(0))
+    np.testing.assert_array_equal(a, [[0, 1], [1, 0]])  # rows: coordinates per dim, columns: hits
+    # output = (input * scale + shift) ^ power, per channel along axis 1
+    want = np.stack([(x[:, 0] * 2.0 + 1.0) ** 1.0, (x[:, 1] * 0.5 - 1.0) ** 2.0], axis=1)
+    np.testing.assert_allclose(b, want, rtol=1e-5)
+
+
 # --- loops ------------------------------------------------------------------------------------------
 
 
