@@ -1,0 +1,285 @@
+"""`add_rnn` and `RNNLayer`: TensorRT 7's IRNNLayer programming model (SEMANTICS.md §6) on any TensorRT.
+
+TensorRT built lazily, so TensorRT 7 code could reset `weights`, `bias` or `op` after `add_rnn` (the
+seed does). The layer collects that configuration and adds real layers the first time an output is
+asked for, because the returned tensor must exist for the user's next layer. The whole configuration
+is checked there (`RNNSpec.validate` and the blob sizes); afterwards it is frozen (ConfigurationError).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Protocol
+
+import numpy as np
+
+from trtrnn import trt
+from trtrnn.backend import Network, RNNOutputs, Tensor
+from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
+from trtrnn.errors import ConfigurationError, ShapeError, SpecError
+from trtrnn.spec import RNNSpec
+from trtrnn_legacy import blob, lowering, native
+
+_NAMES = itertools.count()
+
+
+class TensorAdapter(Protocol):
+    """How the user's tensors relate to the real network's (identity, or the implicit batch's proxies)."""
+
+    def unwrap(self, tensor: object, field: str) -> Tensor: ...
+    def wrap(self, tensor: Tensor) -> object: ...
+    def user_dims(self, tensor: Tensor) -> tuple[int, ...]: ...
+
+
+class PlainTensors:
+    """Tensors of an ordinary (explicit) network: the user's tensors are the real ones."""
+
+    def unwrap(self, tensor: object, field: str) -> Tensor:
+        if not isinstance(tensor, trt.load().ITensor):
+            raise SpecError(f"{field}: expected an ITensor of this network; got {type(tensor).__name__}")
+        return tensor
+
+    def wrap(self, tensor: Tensor) -> Tensor:
+        return tensor
+
+    def user_dims(self, tensor: Tensor) -> tuple[int, ...]:
+        return lowering.dims_of(tensor)
+
+
+def _positive(field: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise SpecError(f"add_rnn {field}: must be a positive integer; got {value!r}")
+    return int(value)
+
+
+class RNNLayer:
+    """What `add_rnn` returns: IRNNLayer's attributes, lowered at the first `get_output`.
+
+    Read-only: `num_layers`, `hidden_size`, `max_seq_length`, `data_length`. Settable until the first
+    `get_output`: `weights`, `bias` (legacy blobs, see `trtrnn_legacy.blob`), `op`, `input_mode`,
+    `direction` (trtrnn or TensorRT enum members, names or ints), `hidden_state`, `cell_state`
+    (tensors `[L', N, H]`, None = zeros).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        input: object,
+        layer_count: int,
+        hidden_size: int,
+        max_seq_length: int,
+        op: object,
+        mode: object,
+        direction: object,
+        weights: object,
+        bias: object,
+        *,
+        tensors: TensorAdapter | None = None,
+    ) -> None:
+        self._tensors = tensors or PlainTensors()
+        self._network = network
+        self._input = self._tensors.unwrap(input, "add_rnn input")
+        self._num_layers = _positive("layer_count", layer_count)
+        self._hidden_size = _positive("hidden_size", hidden_size)
+        self._max_seq_length = _positive("max_seq_length", max_seq_length)
+        real = lowering.dims_of(self._input)
+        shown = self._tensors.user_dims(self._input)
+        if (
+            len(real) not in (lowering.BASE_RANK, lowering.BASE_RANK + 1)
+            or real[-3] != max_seq_length
+            or (real[-1] == lowering.DYNAMIC)
+        ):
+            raise ShapeError(
+                f"add_rnn input: shape {shown}; expected (T={max_seq_length}, N, E): sequence-major, T equal "
+                "to max_seq_length, a static data length E (and at most one implicit batch dim before T)"
+            )
+        self._op = coerce(RNNOperation, op, "op")
+        self._input_mode = coerce(RNNInputMode, mode, "mode")
+        self._direction = coerce(RNNDirection, direction, "direction")
+        self._hidden_state: Tensor | None = None
+        self._cell_state: Tensor | None = None
+        self._outputs: RNNOutputs | None = None
+        self.name = f"rnn_legacy_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
+        self._weights = self._checked_blob(blob.WEIGHTS, weights)
+        self._bias = self._checked_blob(blob.BIAS, bias)
+
+    # ---- read-only shape facts -------------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        """L: stacked layers (a bidirectional layer counts once)."""
+        return self._num_layers
+
+    @property
+    def hidden_size(self) -> int:
+        return self._hidden_size
+
+    @property
+    def max_seq_length(self) -> int:
+        return self._max_seq_length
+
+    @property
+    def data_length(self) -> int:
+        """E: the input's last dim."""
+        return lowering.dims_of(self._input)[-1]
+
+    @property
+    def num_outputs(self) -> int:
+        """3 for LSTM (output, final hidden, final cell), else 2."""
+        return 3 if self._op == RNNOperation.LSTM else 2
+
+    # ---- settable configuration ------------------------------------------------------------------
+    @property
+    def op(self) -> RNNOperation:
+        return self._op
+
+    @op.setter
+    def op(self, value: object) -> None:
+        self._configure("op")
+        self._op = coerce(RNNOperation, value, "op")
+
+    @property
+    def input_mode(self) -> RNNInputMode:
+        return self._input_mode
+
+    @input_mode.setter
+    def input_mode(self, value: object) -> None:
+        self._configure("input_mode")
+        self._input_mode = coerce(RNNInputMode, value, "input_mode")
+
+    @property
+    def direction(self) -> RNNDirection:
+        return self._direction
+
+    @direction.setter
+    def direction(self, value: object) -> None:
+        self._configure("direction")
+        self._direction = coerce(RNNDirection, value, "direction")
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weight blob (flat, read-only float32)."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, value: object) -> None:
+        self._configure("weights")
+        self._weights = self._checked_blob(blob.WEIGHTS, value)
+
+    @property
+    def bias(self) -> np.ndarray:
+        """The bias blob (flat, read-only float32)."""
+        return self._bias
+
+    @bias.setter
+    def bias(self, value: object) -> None:
+        self._configure("bias")
+        self._bias = self._checked_blob(blob.BIAS, value)
+
+    @property
+    def hidden_state(self) -> object:
+        """Initial hidden state `[L', N, H]` (None = zeros)."""
+        return None if self._hidden_state is None else self._tensors.wrap(self._hidden_state)
+
+    @hidden_state.setter
+    def hidden_state(self, value: object) -> None:
+        self._configure("hidden_state")
+        self._hidden_state = None if value is None else self._tensors.unwrap(value, "hidden_state")
+
+    @property
+    def cell_state(self) -> object:
+        """Initial cell state `[L', N, H]` (LSTM only; None = zeros)."""
+        return None if self._cell_state is None else self._tensors.wrap(self._cell_state)
+
+    @cell_state.setter
+    def cell_state(self, value: object) -> None:
+        self._configure("cell_state")
+        self._cell_state = None if value is None else self._tensors.unwrap(value, "cell_state")
+
+    # ---- outputs ---------------------------------------------------------------------------------
+    def get_output(self, index: int) -> object:
+        """Output 0 `[T, N, K*H]`, 1 final hidden `[L', N, H]`, 2 final cell `[L', N, H]` (LSTM).
+
+        The first call checks the whole configuration and adds the RNN's layers to the network.
+        """
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise SpecError(f"get_output index: expected an int; got {index!r}")
+        if not 0 <= index < self.num_outputs:
+            raise SpecError(
+                f"get_output index: must be in [0, {self.num_outputs}) for op {self._op.name} "
+                f"(output 2, the final cell state, exists only for LSTM); got {index}"
+            )
+        if self._outputs is None:
+            self._outputs = self._lower()
+        return self._tensors.wrap((self._outputs.output, self._outputs.hidden, self._outputs.cell)[index])
+
+    def spec(self) -> RNNSpec:
+        """The validated RNNSpec of this configuration, weights cut out of the blobs (batch-major view)."""
+        return blob.from_blobs(self._config(), self._weights, self._bias).validate()
+
+    def _config(self) -> RNNSpec:
+        return RNNSpec(
+            op=self._op,
+            hidden_size=self._hidden_size,
+            max_seq_length=self._max_seq_length,
+            data_length=self.data_length,
+            num_layers=self._num_layers,
+            input_mode=self._input_mode,
+            direction=self._direction,
+            batch_shape=lowering.batch_shape(self._input),
+        )
+
+    def _checked_blob(self, kind: str, value: object) -> np.ndarray:
+        """The blob as flat float32, its size checked against the current configuration."""
+        array = blob.as_blob(value, kind)
+        blob.check_size(self._config(), kind, array)
+        return array
+
+    def _lower(self) -> RNNOutputs:
+        spec = self.spec()
+        if self._cell_state is not None and spec.op != RNNOperation.LSTM:
+            raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
+        add = native.add_rnn if native.available() else lowering.add_rnn
+        return add(self._network, spec, self._input, self._hidden_state, self._cell_state, name=self.name)
+
+    def _configure(self, field: str) -> None:
+        if self._outputs is not None:
+            raise ConfigurationError(
+                f"{field}: cannot change after get_output() was called; the RNN was added to the network "
+                "at that call (TensorRT 7 built lazily, trtrnn cannot), so configure the layer completely "
+                "before the first get_output()"
+            )
+
+    def __repr__(self) -> str:
+        state = "lowered" if self._outputs is not None else "configuring"
+        return (
+            f"<RNNLayer {self.name!r} {self._op.name} L={self._num_layers} H={self._hidden_size} "
+            f"T={self._max_seq_length} E={self.data_length} {self._direction.name} "
+            f"{self._input_mode.name} ({state})>"
+        )
+
+
+def add_rnn(
+    network: Network,
+    input: object,
+    layer_count: int,
+    hidden_size: int,
+    max_seq_length: int,
+    op: object,
+    mode: object,
+    direction: object,
+    weights: object,
+    bias: object,
+) -> RNNLayer:
+    """TensorRT 7's `network.add_rnn(input, layer_count, hidden_size, max_seq_length, op, mode, direction,
+    weights, bias)`.
+
+    `network` is an `ImplicitBatchNetwork` (its `add_rnn` method calls this) or an ordinary network;
+    `input` is sequence-major `[T, N, E]` with `T == max_seq_length`; `weights`/`bias` are the legacy
+    blobs (layout: `trtrnn_legacy.blob`). The RNN is added to the network at the first `get_output`.
+    """
+    adapter = getattr(network, "tensor_adapter", None)
+    real = getattr(network, "network", network) if adapter is not None else network
+    return RNNLayer(
+        real, input, layer_count, hidden_size, max_seq_length, op, mode, direction, weights, bias,
+        tensors=adapter,
+    )  # fmt: skip
