@@ -71,6 +71,8 @@ def constant(ctx: LayerContext) -> Kernel:
         raise ctx.unsupported("its data type has no numpy equivalent")
     shape = tuple(ctx.layer.shape)
     weights = ctx.layer.weights
+    if weights is not None and hasattr(weights, "numpy"):  # a trt.Weights rather than an ndarray
+        weights = weights.numpy()
     values = np.zeros(0, dtype) if weights is None else np.asarray(weights)
     value = np.array(values, dtype=dtype).reshape(shape)
     value.setflags(write=False)
