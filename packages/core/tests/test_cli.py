@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtrnn import registry
+from trtrnn import registry, trt
 from trtrnn.spec import RNNSpec
 from trtrnn.specfile import save_spec
 
@@ -191,6 +191,57 @@ def test_demo_prints_like_the_seed() -> None:
     name = next(iter(names))
     result = trtrnn("demo", name, "--backend", "rnn-loop", "--executor", "cpu")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "inputH0 :" in result.stdout and "outputH0:" in result.stdout
-    assert "matches the seed" in result.stdout
+    assert "inputH0 :" in result.stdout and "outputH0:" in result.stdout and "expected0:" in result.stdout
+    assert "matches the expected values" in result.stdout
+    assert "run on the CPU evaluator" in result.stdout
     assert trtrnn("demo", "no-such-example").returncode == 2
+    if not trt.engine_execution():
+        result = trtrnn("demo", name, "--executor", "gpu")
+        assert result.returncode == 3 and trt.engine_execution().reason in result.stderr
+
+
+@needs_loop
+def test_onnx_model_keeps_its_run_time_inputs_and_its_numbers(tmp_path: Path) -> None:
+    """SPEC as ONNX: lengths and states fed at run time stay engine inputs, and the network that
+    `build` compiles computes what onnxruntime computes for the model."""
+    onnx = pytest.importorskip("onnx")
+    from trtrnn import evaluate
+    from trtrnn.cli import load_problem, parser
+    from trtrnn.network import build_spec_network
+    from trtrnn.onnx_io import onnxruntime_forward, to_onnx
+    from trtrnn_loop import add_rnn
+
+    source = RNNSpec.random(
+        2,
+        op="LSTM",
+        hidden_size=6,
+        max_seq_length=4,
+        num_layers=2,
+        direction="BIDIRECTION",
+        batch_shape=(2,),
+        seq_lengths="ragged",
+        states=True,
+    )
+    x = source.random_input(3)
+    onnx.save(to_onnx(source), tmp_path / "lstm.onnx")
+    args = parser().parse_args(["inspect", str(tmp_path / "lstm.onnx")])
+    spec, _ = load_problem(tmp_path / "lstm.onnx", args)
+    built = build_spec_network(add_rnn, spec, x)
+    assert sorted(built.feeds) == ["cell_state", "hidden_state", "input", "seq_lengths"]
+    feeds = {
+        "input": x,
+        "seq_lengths": source.seq_lengths,
+        "hidden_state": source.hidden_state,
+        "cell_state": source.cell_state,
+    }
+    got = evaluate(built.network, feeds)
+    want = onnxruntime_forward(source, x).as_dict()
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+    result = trtrnn("build", tmp_path / "lstm.onnx", "--backend", "rnn-loop", "-o", tmp_path / "m.engine")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "input  seq_lengths [2] int32" in result.stdout
+        and "input  cell_state [2, 4, 6] float32" in result.stdout
+    )

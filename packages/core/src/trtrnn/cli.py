@@ -107,10 +107,11 @@ def load_problem(path: Path, args: argparse.Namespace) -> tuple[Any, np.ndarray 
         raise TrtrnnError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".onnx":
-        from trtrnn.onnx_io import from_onnx
+        from trtrnn.importers import from_onnx
 
-        result = from_onnx(str(path))
-        return (result if isinstance(result, tuple) else (result, None))[:2]
+        batch = (args.batch,) if getattr(args, "batch", None) else None
+        spec = from_onnx(str(path), max_seq_length=getattr(args, "seq_length", None), batch_shape=batch)
+        return _onnx_runtime_inputs(path, spec), None
     if suffix == ".npz":
         with np.load(path, allow_pickle=False) as data:
             names = set(data.files)
@@ -119,6 +120,44 @@ def load_problem(path: Path, args: argparse.Namespace) -> tuple[Any, np.ndarray 
     from trtrnn.specfile import load_spec
 
     return load_spec(path)
+
+
+def _onnx_runtime_inputs(path: Path, spec: Any) -> Any:
+    """Keep the model's run-time inputs: an RNN input slot fed by a graph input (not an initializer)
+    has no value in the spec, yet the engine must take it, so give the spec a placeholder of the
+    right shape (network inputs carry shapes only)."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    runtime = {i.name for i in graph.input} - {t.name for t in graph.initializer}
+    slots = {4: "seq_lengths", 5: "hidden_state", 6: "cell_state"}
+    producer = {out: node for node in graph.node for out in node.output}
+
+    def from_runtime_input(name: str, seen: set[str]) -> bool:
+        if name in runtime:
+            return True
+        node = producer.get(name)
+        if node is None or name in seen:
+            return False
+        seen.add(name)
+        return any(from_runtime_input(i, seen) for i in node.input if i)
+
+    fed = {
+        slots[i]
+        for node in graph.node
+        if node.op_type in ("RNN", "GRU", "LSTM")
+        for i, name in enumerate(node.input)
+        if i in slots and name and from_runtime_input(name, set())
+    }
+    changes: dict[str, np.ndarray] = {}
+    if "seq_lengths" in fed and spec.seq_lengths is None:
+        changes["seq_lengths"] = np.full(spec.batch_shape, spec.max_seq_length, np.int32)
+    for name in ("hidden_state", "cell_state"):
+        if name in fed and getattr(spec, name) is None:
+            changes[name] = np.zeros(spec.state_shape, np.float32)
+    if changes:
+        progress(f"{path.name}: the model takes {', '.join(sorted(changes))} at run time; so will the engine")
+    return spec.replace(**changes) if changes else spec
 
 
 def _load_torch(path: Path, args: argparse.Namespace) -> Any:
@@ -263,9 +302,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cases = seed_cases()
     if args.list or not args.example:
         print("seed examples (trtrnn demo EXAMPLE --backend NAME):")
+        width = max(map(len, cases))
         for name, case in cases.items():
             title = getattr(case, "title", "") or getattr(case, "description", "")
-            print(f"  {name}" + (f"  — {title}" if title else ""))
+            print(f"  {name.ljust(width)}" + (f"  {title}" if title else ""))
         return OK
     if args.example not in cases:
         raise BackendError(f"demo: no seed example {args.example!r}; choose from {', '.join(cases)}")
@@ -276,6 +316,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_name = args.executor
     if run_name == "auto":
         run_name = "gpu" if trt.engine_execution() else "cpu"
+    elif run_name == "gpu" and not trt.engine_execution():
+        raise Unavailable(f"--executor gpu: {trt.engine_execution().reason}; use --executor cpu")
     from trtrnn.executor import executor
 
     progress(f"running on the {run_name} executor")
@@ -284,16 +326,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         serialized = _timed("running the builder", built.serialize)
     with executor(run_name, network=built.network, serialized=serialized) as run:
         got = run.infer(built.feeds)
-    return _print_like_seed(args.example, x, got, _expected(case), args.tolerance)
+    where = "a GPU engine" if run_name == "gpu" else "the CPU evaluator (no GPU execution)"
+    print(f"# seed example {args.example!r}: {getattr(case, 'title', '')}")
+    print(f"# built with backend {backend.name}, run on {where}")
+    for line in str(getattr(case, "notes", "") or "").splitlines():
+        print(f"# note: {line}")
+    tolerance = args.tolerance if args.tolerance is not None else float(getattr(case, "rtol", 1e-5))
+    return _print_like_seed(built.feeds, got, _expected(case), tolerance)
 
 
 def _print_like_seed(
-    name: str, x: np.ndarray, got: Mapping[str, np.ndarray], expected: Mapping[str, np.ndarray], tol: float
+    feeds: Mapping[str, np.ndarray],
+    got: Mapping[str, np.ndarray],
+    expected: Mapping[str, np.ndarray],
+    tol: float,
 ) -> int:
     np.set_printoptions(precision=8, linewidth=200, suppress=True)
-    print(f"# seed example {name!r}")
-    print("inputH0 :", x.shape)
-    print(x)
+    for i, (key, value) in enumerate(feeds.items()):
+        print(f"inputH{i} :", value.shape, f"({key})")
+        print(value)
     worst = 0.0
     for i, key in enumerate(k for k in ("output", "hidden", "cell") if k in got):
         value = got[key]
@@ -301,7 +352,7 @@ def _print_like_seed(
         print(value)
         if key in expected:
             want = expected[key]
-            print(f"seed    {i}:", want.shape)
+            print(f"expected{i}:", want.shape, "(the seed's values)")
             print(want)
             if want.size != value.size:
                 print(f"  size differs from the seed's ({want.size} vs {value.size})")
@@ -313,8 +364,8 @@ def _print_like_seed(
     if not expected:
         print("(this example has no printed values in the seed)")
         return OK
-    verdict = "matches the seed" if worst <= tol else "DIFFERS from the seed"
-    print(f"{verdict}: max |got - seed| / (|seed| + 1) = {worst:.2e} (tolerance {tol:g})")
+    verdict = "matches the expected values" if worst <= tol else "DIFFERS from the expected values"
+    print(f"{verdict}: max |got - expected| / (|expected| + 1) = {worst:.2e} (tolerance {tol:g})")
     return OK if worst <= tol else FAILURE
 
 
@@ -415,7 +466,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("example", nargs="?", metavar="EXAMPLE", help="seed example name (omit to list them)")
     p.add_argument("--backend", default="rnn-loop", metavar="NAME", help="backend to build with (rnn-loop)")
     p.add_argument("--executor", choices=("auto", "cpu", "gpu"), default="auto", help="auto: gpu if usable")
-    p.add_argument("--tolerance", type=float, default=1e-5, help="max relative difference to the seed (1e-5)")
+    p.add_argument(
+        "--tolerance", type=float, help="max relative difference to the seed (default: the case's)"
+    )
     p.add_argument("--list", action="store_true", help="list the examples")
 
     p = add("bench", cmd_bench, "run the benchmark scripts (benchmarks/bench_*.py)")
