@@ -42,55 +42,39 @@ def forward(spec: RNNSpec, x: np.ndarray) -> RNNResult:
         )
     if not np.issubdtype(x.dtype, np.floating):
         raise ShapeError(f"x: dtype {x.dtype}; expected floating point")
-    n_items = int(np.prod(spec.batch_shape, dtype=np.int64))
-    t_max, h_size, k_dirs, n_idx = (
-        spec.max_seq_length,
-        spec.hidden_size,
-        spec.num_directions,
-        spec.num_layer_indices,
+    zeros = np.zeros((spec.num_layer_indices, spec.hidden_size))
+    output, hidden, cell = (
+        np.zeros(spec.output_shapes[0]),
+        np.zeros(spec.state_shape),
+        np.zeros(spec.state_shape),
     )
-    xs = x.astype(np.float64).reshape(n_items, t_max, spec.data_length)
-    lengths = _flat(spec.seq_lengths, n_items, np.full(n_items, t_max))
-    h0 = _flat(spec.hidden_state, n_items, np.zeros((n_items, n_idx, h_size)))
-    c0 = _flat(spec.cell_state, n_items, np.zeros((n_items, n_idx, h_size)))
-
-    output = np.zeros((n_items, t_max, k_dirs * h_size))
-    hidden = np.zeros((n_items, n_idx, h_size))
-    cell = np.zeros((n_items, n_idx, h_size))
-    for item in range(n_items):
-        length = int(lengths[item])
-        layer_input = xs[item]
-        for stack in range(spec.num_layers):
-            layer_output = np.zeros((t_max, k_dirs * h_size))
-            for direction in range(k_dirs):
-                index = stack * k_dirs + direction
-                steps = range(length) if direction == 0 else range(length - 1, -1, -1)
-                h, c = h0[item, index].copy(), c0[item, index].copy()
-                for t in steps:
-                    h, c = _step(spec, index, layer_input[t], h, c)
-                    layer_output[t, direction * h_size : (direction + 1) * h_size] = h
-                hidden[item, index], cell[item, index] = h, c
-            layer_input = layer_output
-        output[item] = layer_input
-
-    def shaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        return a.reshape(shape).astype(np.float32)
-
-    out0, out1 = spec.output_shapes[:2]
-    return RNNResult(
-        shaped(output, out0),
-        shaped(hidden, out1),
-        shaped(cell, out1) if spec.op == RNNOperation.LSTM else None,
-    )
+    for item in np.ndindex(*spec.batch_shape):  # no leading dims: one item, the index ()
+        length = spec.max_seq_length if spec.seq_lengths is None else int(spec.seq_lengths[item])
+        h0 = zeros if spec.hidden_state is None else spec.hidden_state[item]
+        c0 = zeros if spec.cell_state is None else spec.cell_state[item]
+        output[item], hidden[item], cell[item] = _sequence(spec, x[item], length, h0, c0)
+    as32 = [a.astype(np.float32) for a in (output, hidden, cell)]
+    return RNNResult(as32[0], as32[1], as32[2] if spec.op == RNNOperation.LSTM else None)
 
 
-def _flat(array: np.ndarray | None, n_items: int, default: np.ndarray) -> np.ndarray:
-    if array is None:
-        return default
-    array = np.asarray(array)
-    return array.astype(np.float64 if np.issubdtype(array.dtype, np.floating) else np.int64).reshape(
-        n_items, *default.shape[1:]
-    )
+def _sequence(spec: RNNSpec, x: np.ndarray, length: int, h0: np.ndarray, c0: np.ndarray):
+    """One sequence x [T, E]: (output [T, K*H], final hidden [L', H], final cell [L', H]) per §4-5.
+
+    Steps t >= length stay 0 in both directions; the backward direction runs t = length-1 .. 0."""
+    t_max, h_size, k = spec.max_seq_length, spec.hidden_size, spec.num_directions
+    hidden, cell = np.zeros((spec.num_layer_indices, h_size)), np.zeros((spec.num_layer_indices, h_size))
+    layer_input = x.astype(np.float64)
+    for stack in range(spec.num_layers):
+        layer_output = np.zeros((t_max, k * h_size))
+        for direction in range(k):
+            index = stack * k + direction
+            h, c = np.asarray(h0[index], np.float64), np.asarray(c0[index], np.float64)
+            for t in range(length) if direction == 0 else range(length - 1, -1, -1):
+                h, c = _step(spec, index, layer_input[t], h, c)
+                layer_output[t, direction * h_size : (direction + 1) * h_size] = h
+            hidden[index], cell[index] = h, c
+        layer_input = layer_output
+    return layer_input, hidden, cell
 
 
 def _step(spec: RNNSpec, index: int, x: np.ndarray, h: np.ndarray, c: np.ndarray):
