@@ -11,6 +11,7 @@ import pytest
 from trtrnn.enums import RNNDirection, RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.importers import from_torch, from_torch_layout, to_torch_layout
+from trtrnn.spec import RNNSpec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
 
@@ -181,3 +182,16 @@ def test_rnn_loop_network_of_imported_state_dict_matches_pytorch(name: str) -> N
     _assert_matches_pytorch(
         name, to_torch_layout(evaluate(built.network, built.feeds), batch_first=batch_first)
     )
+
+
+def test_from_onnx_is_the_onnx_io_importer(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from trtrnn.importers import from_onnx
+    from trtrnn.onnx_io import to_onnx
+
+    spec = RNNSpec.random(1, op="GRU", hidden_size=4, direction="BIDIRECTION")
+    onnx.save(to_onnx(spec), tmp_path / "gru.onnx")
+    got = from_onnx(str(tmp_path / "gru.onnx"))
+    assert (got.op, got.direction, got.hidden_size) == (spec.op, spec.direction, spec.hidden_size)
+    for key, value in spec.weights.items():
+        np.testing.assert_array_equal(got.weights[key], value)
