@@ -14,7 +14,7 @@ import pytest
 
 from trtrnn import reference
 from trtrnn.enums import RNNOperation
-from trtrnn.errors import SpecError
+from trtrnn.errors import ShapeError, SpecError
 from trtrnn.seed import SEED_CASES
 from trtrnn.spec import RNNSpec
 
@@ -138,8 +138,11 @@ def test_from_onnx_overrides_for_dynamic_shapes() -> None:
         dim.dim_param = "dynamic"
     with pytest.raises(SpecError, match=r"the sequence length T is dynamic; pass max_seq_length="):
         onnx_io.from_onnx(model)
-    imported = onnx_io.from_onnx(model, max_seq_length=9, batch_shape=(1,))
-    assert imported.max_seq_length == 9 and imported.batch_shape == (1,)
+    imported = onnx_io.from_onnx(model, max_seq_length=9, batch_shape=(4, 2))
+    assert imported.max_seq_length == 9 and imported.batch_shape == (4, 2)
+    assert onnx_io.from_onnx(model, max_seq_length=9).batch_shape == (1,)
+    with pytest.raises(ShapeError, match=r"batch_shape: \(3,\) holds 3 sequences; X has B = 2"):
+        onnx_io.from_onnx(onnx_io.to_onnx(spec), batch_shape=(3,))
 
 
 # ---- refusals (SEMANTICS §8) ------------------------------------------------------------------------

@@ -65,8 +65,7 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
     state_names = [("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)]
     for name, value in state_names:
         if value is not None:
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, h]))
-            inputs[-1].type.tensor_type.shape.dim.insert(1, onnx.TensorShapeProto.Dimension(dim_value=b))
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
 
@@ -74,7 +73,7 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
         inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    x_name, y_h, y_c = "X", [], []
+    x_name, y_h, y_c = "X", [], []  # Y_h / Y_c of every stack layer, concatenated at the end
     for stack in range(spec.num_layers):
         w, r, bias = _pack_layer(spec, stack)
         node_inputs = [x_name, const(f"W_{stack}", w), const(f"R_{stack}", r), const(f"B_{stack}", bias)]
@@ -83,9 +82,9 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
             if value is None:
                 node_inputs.append("")
                 continue
-            starts, ends, axes = (const(f"{name}_{stack}_{p}", np.array([v], np.int64)) for p, v in
-                                  (("start", stack * k), ("end", stack * k + k), ("axis", 0)))  # fmt: skip
-            nodes.append(helper.make_node("Slice", [name, starts, ends, axes], [f"{name}_{stack}"]))
+            bounds = {"start": stack * k, "end": stack * k + k, "axis": 0}  # this layer's [K, B, H]
+            args = [const(f"{name}_{stack}_{p}", np.array([v], np.int64)) for p, v in bounds.items()]
+            nodes.append(helper.make_node("Slice", [name, *args], [f"{name}_{stack}"]))
             node_inputs.append(f"{name}_{stack}")
         outputs = [f"Y_{stack}", f"Y_h_{stack}"] + ([f"Y_c_{stack}"] if spec.op == RNNOperation.LSTM else [])
         attrs: dict[str, Any] = {"hidden_size": h}
@@ -99,7 +98,7 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
             helper.make_node(op_type, node_inputs, outputs, name=f"{op_type.lower()}_{stack}", **attrs)
         )
         y_h.append(outputs[1])
-        y_c.append(outputs[2] if len(outputs) > 2 else None)
+        y_c.extend(outputs[2:])
         if stack + 1 < spec.num_layers:
             shape = const(f"shape_{stack}", np.array([0, 0, k * h], np.int64))
             nodes.append(helper.make_node("Transpose", [outputs[0]], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
@@ -107,7 +106,7 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
             x_name = f"X_{stack + 1}"
     nodes.append(helper.make_node("Identity", [f"Y_{spec.num_layers - 1}"], ["Y"]))
     graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [t, k, b, h])]
-    for name, parts in (("Y_h", y_h), ("Y_c", y_c if spec.op == RNNOperation.LSTM else [])):
+    for name, parts in (("Y_h", y_h), ("Y_c", y_c)):
         if parts:
             nodes.append(helper.make_node("Concat", parts, [name], axis=0))
             graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
@@ -187,9 +186,10 @@ def from_onnx(
 
     Weights, lengths and initial states are read from initializers, Constant nodes or `inputs`
     (values for graph inputs, e.g. an ONNX test vector's W/R/B or sequence_lens); a state that is a
-    graph input without a value stays None. T and B come from X's static shape (or `inputs["X"]`),
-    else from the arguments; B... is (B,) unless the model's trtrnn metadata or `batch_shape` says
-    otherwise. Raises SpecError for what SEMANTICS §8 cannot express.
+    graph input without a value stays None. T and B come from X's static shape (or `inputs["X"]`);
+    `max_seq_length` / `batch_shape` override them (needed where X's dims are dynamic). B... is (B,)
+    unless `batch_shape` or to_onnx's metadata says otherwise (a dynamic B without either: (1,)).
+    Raises SpecError for what SEMANTICS §8 cannot express.
     """
     import onnx
 
@@ -222,18 +222,7 @@ def from_onnx(
     h = int(attrs[0].get("hidden_size") or w0.shape[1] // len(ONNX_GATES[op]))
     t, b = _time_and_batch(graph, chain[0], values, max_seq_length)
     meta = {p.key: p.value for p in model.metadata_props}
-    if batch_shape is None:
-        batch_shape = (
-            tuple(int(d) for d in meta[META_BATCH_SHAPE].split(",") if d)
-            if META_BATCH_SHAPE in meta
-            else None
-        )
-        if batch_shape is not None and int(np.prod(batch_shape, dtype=np.int64)) != b:
-            batch_shape = None
-        batch_shape = (b,) if batch_shape is None else batch_shape
-    elif int(np.prod(batch_shape, dtype=np.int64)) != b:
-        raise ShapeError(f"batch_shape: {batch_shape} holds {int(np.prod(batch_shape))} items; X has B = {b}")
-
+    batch_shape = _batch_shape(meta, b, batch_shape)
     spec = RNNSpec(
         op=op,
         hidden_size=h,
@@ -248,7 +237,7 @@ def from_onnx(
         _unpack_layer(spec, stack, node, values, skip_identity=skip and stack == 0)
     if skip:
         spec.input_mode = RNNInputMode.SKIP
-    _import_inputs(spec, chain, values, b)
+    _import_inputs(spec, chain, values, int(np.prod(batch_shape, dtype=np.int64)))
     return spec.validate()
 
 
@@ -404,7 +393,22 @@ def _check_glue(graph: Any, below: Any, above: Any) -> None:
         )
 
 
-def _time_and_batch(graph: Any, node: Any, values: _Values, max_seq_length: int | None) -> tuple[int, int]:
+def _batch_shape(meta: dict[str, str], b: int | None, given: tuple[int, ...] | None) -> tuple[int, ...]:
+    """Leading dims: `given`, else the trtrnn metadata when it fits B, else (B,); (1,) for a dynamic B."""
+    if given is not None:
+        given = tuple(int(d) for d in given)
+        if b is not None and int(np.prod(given, dtype=np.int64)) != b:
+            raise ShapeError(f"batch_shape: {given} holds {int(np.prod(given))} sequences; X has B = {b}")
+        return given
+    saved = tuple(int(d) for d in meta.get(META_BATCH_SHAPE, "").split(",") if d)
+    if META_BATCH_SHAPE in meta and int(np.prod(saved, dtype=np.int64)) == (b or 1):
+        return saved
+    return (b or 1,)
+
+
+def _time_and_batch(
+    graph: Any, node: Any, values: _Values, max_seq_length: int | None
+) -> tuple[int, int | None]:
     x = values.get(node.input[0])
     if x is not None:
         dims: list[int | None] = list(x.shape)
@@ -417,7 +421,7 @@ def _time_and_batch(graph: Any, node: Any, values: _Values, max_seq_length: int 
     t = max_seq_length if max_seq_length is not None else dims[0]
     if not t:
         raise SpecError("onnx X: the sequence length T is dynamic; pass max_seq_length=")
-    return int(t), int(dims[1] or 1)
+    return int(t), (int(dims[1]) if dims[1] else None)
 
 
 def _unpack_layer(spec: RNNSpec, stack: int, node: Any, values: _Values, *, skip_identity: bool) -> None:
