@@ -245,3 +245,18 @@ def test_onnx_feeds_checks_x() -> None:
     spec = RNNSpec.random(0, op="RELU")
     with pytest.raises(SpecError, match=r"x: shape \(2, 3\); expected \(2, 3, 5\)"):
         onnx_io.onnx_feeds(spec, np.zeros((2, 3), np.float32))
+
+
+def test_unidirectional_stack_joined_by_squeeze_imports() -> None:
+    """PyTorch joins unidirectional layers with Squeeze(axis 1) instead of Transpose + Reshape."""
+    spec = RNNSpec.random(6, op="GRU", num_layers=2, batch_shape=(3,))
+    model = onnx_io.to_onnx(spec)
+    glue = [n for n in model.graph.node if n.op_type in ("Transpose", "Reshape")]
+    for node in glue:
+        model.graph.node.remove(node)
+    axes = onnx.numpy_helper.from_array(np.array([1], np.int64), "squeeze_axes")
+    model.graph.initializer.append(axes)
+    after_first = [n.name for n in model.graph.node].index("gru_0") + 1
+    model.graph.node.insert(after_first, helper.make_node("Squeeze", ["Y_0", "squeeze_axes"], ["X_1"]))
+    onnx.checker.check_model(model)
+    _assert_same_spec(onnx_io.from_onnx(model), spec)
