@@ -175,7 +175,7 @@ def test_bench_runs_scripts_and_reports_failure(tmp_path: Path) -> None:
     assert result.returncode == 1 and "bench_b.py exited with 4" in result.stderr
 
 
-def test_demo_prints_like_the_seed() -> None:
+def test_demo_prints_like_the_seed(tmp_path: Path) -> None:
     try:
         from trtrnn.seed import SEED_CASES
     except ImportError:
@@ -195,6 +195,11 @@ def test_demo_prints_like_the_seed() -> None:
     assert "matches the expected values" in result.stdout
     assert "run on the CPU evaluator" in result.stdout
     assert trtrnn("demo", "no-such-example").returncode == 2
+    saved = tmp_path / "example.json"
+    result = trtrnn("demo", name, "--save", saved)
+    assert result.returncode == 0 and saved.exists(), result.stderr
+    result = trtrnn("build", saved, "--backend", "rnn-loop", "-o", tmp_path / "example.engine")
+    assert result.returncode == 0, result.stderr
     if not trt.engine_execution():
         result = trtrnn("demo", name, "--executor", "gpu")
         assert result.returncode == 3 and trt.engine_execution().reason in result.stderr

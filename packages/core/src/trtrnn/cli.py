@@ -311,6 +311,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise BackendError(f"demo: no seed example {args.example!r}; choose from {', '.join(cases)}")
     case = cases[args.example]
     spec, x = case.spec, np.asarray(case.x, np.float32)
+    if args.save:
+        from trtrnn.specfile import save_spec
+
+        path = save_spec(args.save, spec, x)
+        print(f"wrote {path} (build it with: trtrnn build {path} --backend NAME -o FILE)")
+        return OK
     backend = _backend(args.backend)
     built = _timed(f"adding the RNN with backend {backend.name}", lambda: _build_network(backend, spec, x))
     run_name = args.executor
@@ -470,6 +476,9 @@ def parser() -> argparse.ArgumentParser:
         "--tolerance", type=float, help="max relative difference to the seed (default: the case's)"
     )
     p.add_argument("--list", action="store_true", help="list the examples")
+    p.add_argument(
+        "--save", metavar="SPEC", help="write the example as a spec file (.npz/.json) instead of running it"
+    )
 
     p = add("bench", cmd_bench, "run the benchmark scripts (benchmarks/bench_*.py)")
     p.add_argument(

@@ -143,8 +143,7 @@ def save_spec(path: str | os.PathLike[str], spec: RNNSpec, x: np.ndarray | None 
         np.savez(buffer, __config__=np.array(json.dumps(config)), **arrays)
         data = buffer.getvalue()
     else:
-        doc = {**config, "arrays": {name: value.tolist() for name, value in arrays.items()}}
-        data = (json.dumps(doc, indent=1) + "\n").encode()
+        data = _json_text(config, arrays).encode()
     atomic_write(path, data)
     return path
 
@@ -188,6 +187,14 @@ def load_spec(path: str | os.PathLike[str]) -> tuple[RNNSpec, np.ndarray | None]
     if not isinstance(config, dict):
         raise SpecError(f"{source}: configuration must be a JSON object")
     return spec_from_arrays(config, arrays, source)
+
+
+def _json_text(config: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
+    """One line per configuration field and per array (nested lists), so a person can read it."""
+    fields = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in config.items()]
+    rows = [f"    {json.dumps(name)}: {json.dumps(value.tolist())}" for name, value in arrays.items()]
+    arrays_text = '  "arrays": {\n' + ",\n".join(rows) + "\n  }"
+    return "{\n" + ",\n".join([*fields, arrays_text]) + "\n}\n"
 
 
 def _suffix(path: Path) -> str:
