@@ -13,6 +13,7 @@ import pytest
 
 from trtrnn import evaluate, trt
 from trtrnn.errors import ShapeError, TrtrnnError, UnsupportedLayerError
+from trtrnn.network import serialize_network
 
 if not trt.available():
     pytest.skip("no TensorRT flavor installed", allow_module_level=True)
@@ -651,6 +652,9 @@ def test_if_conditional_inside_a_loop_body():
     out = loop.add_loop_output(picked, T.LoopOutput.CONCATENATE, 0)
     out.set_input(1, n)
     np.testing.assert_array_equal(run1(net, out.get_output(0)), [[0, 1], [2, 3], [-4, -5], [-6, -7]])
+    # TensorRT-RTX cannot report this output's shape before a build (it logs an internal error),
+    # but its builder accepts the network: the evaluator must not depend on that shape
+    assert len(serialize_network(net.builder, net.network)) > 0
 
 
 def test_assertion_runs_even_when_no_output_needs_it():
