@@ -99,6 +99,13 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "output output [-1, 5, 16] float32" in result.stdout
 
+    (tmp_path / "lstm.engine.io.json").unlink()
+    result = trtrnn("inspect", engine)
+    assert result.returncode == 0, result.stderr
+    if not trt.engine_execution():
+        assert "tensors: unknown without lstm.engine.io.json" in result.stdout
+        assert "needs a CUDA GPU" in result.stdout
+
 
 @needs_loop
 def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
