@@ -71,6 +71,15 @@ def test_save_and_load_round_trip_atomically(tmp_path: Path, engine: Engine) -> 
     assert loaded.inputs == engine.inputs and loaded.outputs == engine.outputs
 
 
+def test_sidecar_belongs_to_its_engine(tmp_path: Path, engine: Engine) -> None:
+    path = engine.save(tmp_path / "model.engine")
+    path.write_bytes(engine.serialize() + b"x")  # replaced by other bytes
+    with pytest.warns(UserWarning, match="describes another engine"):
+        assert Engine.load(path)._io is None
+    Engine(engine.serialize()).save(path)  # no metadata known: the old sidecar goes
+    assert not sidecar_path(path).exists()
+
+
 def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(TrtrnnError, match="cannot be read"):
         Engine.load(tmp_path / "missing.engine")

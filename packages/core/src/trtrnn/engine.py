@@ -14,9 +14,11 @@ in a sidecar file `<engine>.io.json` by `save`; `load` reads it back when presen
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -134,7 +136,7 @@ class Engine:
             raise TrtrnnError(f"engine file {str(path)!r}: cannot be read ({exc.strerror})") from None
         if not blob:
             raise TrtrnnError(f"engine file {str(path)!r}: is empty; expected a serialized TensorRT engine")
-        return cls(blob, io=_read_sidecar(path))
+        return cls(blob, io=_read_sidecar(path, blob))
 
     def serialize(self) -> bytes:
         """The engine's bytes, as TensorRT's builder produced them."""
@@ -146,8 +148,10 @@ class Engine:
         atomic_write(path, self._blob)
         io = self._known_io()
         if io is not None:
-            text = json.dumps({"tensors": [t.to_json() for t in io]}, indent=1)
-            atomic_write(sidecar_path(path), text.encode())
+            doc = {"engine_sha256": _digest(self._blob), "tensors": [t.to_json() for t in io]}
+            atomic_write(sidecar_path(path), json.dumps(doc, indent=1).encode())
+        else:
+            sidecar_path(path).unlink(missing_ok=True)  # a stale one would describe another engine
         return path
 
     # ---- metadata ---------------------------------------------------------------------------
@@ -290,14 +294,24 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def _read_sidecar(path: Path) -> tuple[TensorInfo, ...] | None:
+def _digest(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _read_sidecar(path: Path, blob: bytes) -> tuple[TensorInfo, ...] | None:
     side = sidecar_path(path)
     if not side.exists():
         return None
     try:
         data = json.loads(side.read_text())
+        if data.get("engine_sha256") != _digest(blob):
+            warnings.warn(
+                f"{side.name} describes another engine than {path.name} (sha256 differs); ignoring it",
+                stacklevel=3,
+            )
+            return None
         return tuple(TensorInfo.from_json(t) for t in data["tensors"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TrtrnnError(
             f"engine metadata {str(side)!r}: not a trtrnn .io.json file ({exc}); "
             "delete it or re-save the engine"
