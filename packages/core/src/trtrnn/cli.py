@@ -65,17 +65,24 @@ def cmd_backends(args: argparse.Namespace) -> int:
     print()
     installed = registry.backends()
     rows = [("NAME", "INSTALLED", "AVAILABLE HERE", "CANNOT EXPRESS")]
+    notes: list[str] = []
     for name in sorted(set(installed) | set(KNOWN_BACKENDS)):
         backend = installed.get(name)
         if backend is None:
-            rows.append((name, "no", f"no — pip install {KNOWN_BACKENDS[name]}", "-"))
+            rows.append((name, "no", f"no: pip install {KNOWN_BACKENDS[name]}", "-"))
             continue
         ok, why = backend.availability()
-        cannot = "; ".join(f"{f.value} ({reason})" for f, reason in backend.unsupported.items()) or "-"
-        rows.append((name, "yes", "yes" if ok else f"no — {why}", cannot))
+        if not ok:
+            notes.append(f"{name} is not available here: {why}")
+        notes += [f"{name} cannot express {f.value}: {reason}" for f, reason in backend.unsupported.items()]
+        cannot = ", ".join(f.value for f in backend.unsupported) or "-"
+        rows.append((name, "yes", "yes" if ok else "no (see below)", cannot))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
+    if notes:
+        print()
+        print("\n".join(f"- {note}" for note in notes))
     return OK
 
 
