@@ -1,0 +1,219 @@
+"""Running one case against one backend, tier by tier, and saying honestly what happened.
+
+built: the backend put the spec into a fresh network with the contract's output shapes and the real
+builder serialized it (engine size noted). evaluated: trtrnn's CPU evaluator ran that network and
+its outputs matched the oracle. executed: a GPU engine ran and matched; where no runnable TensorRT
+and GPU exist the tier is "not run" with the reason, never passed. A case needing a feature the
+backend declares unsupported is "n/a" with the backend's reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from trtrnn import trt
+from trtrnn.backend import Backend
+from trtrnn.conformance.cases import Case
+from trtrnn.conformance.compare import Comparison, compare
+from trtrnn.conformance.matrix import slice_batch
+from trtrnn.errors import UnsupportedLayerError
+from trtrnn.network import SpecNetwork, build_spec_network, serialize_network
+
+TIERS = ("built", "evaluated", "executed")
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    NA = "n/a"
+    NOT_RUN = "not run"
+
+
+@dataclass
+class TierResult:
+    """The outcome of one tier: `reason` is one line (why n/a, not run or failed), `detail` the diff."""
+
+    status: Status
+    reason: str = ""
+    detail: str = ""
+    engine_bytes: int | None = None
+    max_abs: float | None = None
+    max_rel: float | None = None
+    seconds: float = 0.0
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class CaseRun:
+    """One case against one backend; its tiers share one network and one engine, built at most once."""
+
+    def __init__(self, backend: Backend, case: Case) -> None:
+        self.backend = backend
+        self.case = case
+        self._network: SpecNetwork | BaseException | None = None
+        self._engine: bytes | TierResult | None = None
+
+    # ---- shared steps -------------------------------------------------------------------------
+    def gate(self) -> TierResult | None:
+        """NOT_RUN when the backend is unavailable here, N/A when it cannot express the case."""
+        available, why = self.backend.availability()
+        if not available:
+            return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
+        missing = self.backend.missing_features(self.case.needed())
+        if missing:
+            reasons = "; ".join(
+                f"{f.value}: {r}" for f, r in sorted(missing.items(), key=lambda i: i[0].value)
+            )
+            return TierResult(Status.NA, f"{self.backend.name} cannot express {reasons}")
+        return None
+
+    def network(self) -> SpecNetwork:
+        """The backend's network for this case (an exception from the backend is kept and re-raised)."""
+        if self._network is None:
+            c = self.case
+            try:
+                self._network = build_spec_network(
+                    self.backend.build, c.spec, c.x, as_inputs=c.as_inputs, dynamic_batch=c.dynamic_batch
+                )
+            except Exception as exc:
+                self._network = exc
+        if isinstance(self._network, BaseException):
+            raise self._network
+        return self._network
+
+    def run(self, tier: str) -> TierResult:
+        """Run `tier` ("built", "evaluated" or "executed"), timing it."""
+        start = time.perf_counter()
+        result = (
+            self.gate()
+            or {"built": self._built, "evaluated": self._evaluated, "executed": self._executed}[tier]()
+        )
+        result.seconds = time.perf_counter() - start
+        return result
+
+    # ---- tiers --------------------------------------------------------------------------------
+    def _built(self) -> TierResult:
+        if self._engine is None:
+            self._engine = self._build_engine()
+        if isinstance(self._engine, TierResult):
+            return self._engine
+        return TierResult(Status.PASS, engine_bytes=len(self._engine))
+
+    def _build_engine(self) -> bytes | TierResult:
+        try:
+            net = self.network()
+        except Exception as exc:
+            return TierResult(Status.FAIL, f"the backend's build raised {_error(exc)}", detail=_error(exc))
+        problem = _shape_problem(self.case, net)
+        if problem:
+            return TierResult(Status.FAIL, problem, detail=problem)
+        fp16 = self.case.precision == "fp16"
+        if fp16 and not hasattr(trt.load().BuilderFlag, "FP16"):
+            return TierResult(
+                Status.NOT_RUN,
+                f"{trt.flavor()} {trt.version()} has no FP16 builder flag (fp16 engines need strongly "
+                "typed fp16 networks there)",
+            )
+        try:
+            return serialize_network(net.builder, net.network, net.profile, fp16=fp16)
+        except Exception as exc:
+            return TierResult(
+                Status.FAIL, f"the builder refused the network: {_error(exc)}", detail=_error(exc)
+            )
+
+    def _evaluated(self) -> TierResult:
+        if self.case.precision != "fp32":
+            return TierResult(
+                Status.NOT_RUN,
+                f"{self.case.precision} is a property of the engine; the CPU evaluator runs the fp32 "
+                "network definition (the fp32 cases cover it)",
+            )
+        try:
+            net = self.network()
+        except Exception as exc:
+            return TierResult(Status.FAIL, f"the backend's build raised {_error(exc)}", detail=_error(exc))
+        from trtrnn import evaluate
+
+        def run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return evaluate(net.network, feeds)
+
+        try:
+            return self._judge(run, net.feeds)
+        except UnsupportedLayerError as exc:
+            return TierResult(Status.NOT_RUN, f"the CPU evaluator cannot run this network: {exc}")
+
+    def _executed(self) -> TierResult:
+        capability = trt.engine_execution()
+        if not capability:
+            return TierResult(Status.NOT_RUN, f"engine execution unavailable here: {capability.reason}")
+        built = self._built()
+        if built.status != Status.PASS:
+            return TierResult(Status.NOT_RUN, f"no engine to execute (built tier: {built.status.value})")
+        from trtrnn.executor import executor
+
+        assert isinstance(self._engine, bytes)
+        with executor("gpu", serialized=self._engine) as gpu:
+            return self._judge(gpu.infer, self.network().feeds)
+
+    # ---- judging ------------------------------------------------------------------------------
+    def _judge(
+        self, run: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]], feeds: dict
+    ) -> TierResult:
+        """Compare `run(feeds)` with the oracle; dynamic-batch cases also run a batch of 1."""
+        c = self.case
+        try:
+            got = run(dict(feeds))
+        except UnsupportedLayerError:
+            raise
+        except Exception as exc:
+            return TierResult(Status.FAIL, f"running the network raised {_error(exc)}", detail=_error(exc))
+        comparisons = [("", compare(c.expected_outputs(), got, c.judged_by()))]
+        if c.dynamic_batch and c.oracle == "trtrnn.reference":
+            small_spec, small_feeds = slice_batch(c)
+            small = Case(c.id + "-batch1", small_spec, small_feeds["input"], c.source)
+            try:
+                got_small = run(small_feeds)
+            except Exception as exc:
+                return TierResult(
+                    Status.FAIL, f"running with batch 1 raised {_error(exc)}", detail=_error(exc)
+                )
+            comparisons.append(
+                (
+                    " (batch of 1 in the dynamic profile)",
+                    compare(small.expected_outputs(), got_small, c.judged_by()),
+                )
+            )
+        return _verdict(c, comparisons)
+
+
+def _verdict(case: Case, comparisons: list[tuple[str, Comparison]]) -> TierResult:
+    max_abs = max(cmp.max_abs for _, cmp in comparisons)
+    max_rel = max(cmp.max_rel for _, cmp in comparisons)
+    failed = [(label, cmp) for label, cmp in comparisons if not cmp.ok]
+    if not failed:
+        return TierResult(Status.PASS, max_abs=max_abs, max_rel=max_rel)
+    label, cmp = failed[0]
+    bad = [ch for ch in cmp.checks if not ch.ok]
+    detail = f"case {case.id}{label}: {case.describe()}\noracle: {case.oracle}\n{cmp.text()}"
+    reason = f"{', '.join(repr(ch.name) for ch in bad)} differ from {case.oracle}{label}"
+    return TierResult(Status.FAIL, reason, detail=detail, max_abs=max_abs, max_rel=max_rel)
+
+
+def _shape_problem(case: Case, net: SpecNetwork) -> str:
+    """The contract's output shapes (first dim -1 with dynamic batch), or what differs."""
+    expected = [tuple(s) for s in case.spec.output_shapes]
+    if case.dynamic_batch:
+        expected = [(-1, *s[1:]) for s in expected]
+    got = [tuple(t.shape) for t in net.outputs.tensors()]
+    names = ("output", "hidden", "cell")
+    problems = [f"{n} has shape {g}; expected {e}" for n, e, g in zip(names, expected, got) if e != g]
+    if len(got) != len(expected):
+        problems.append(f"the backend returned {len(got)} outputs; expected {len(expected)}")
+    return "output shapes break the contract: " + "; ".join(problems) if problems else ""
