@@ -1,0 +1,109 @@
+"""Numbers: legacy networks run by the CPU evaluator against the numpy reference `trtrnn.reference`.
+
+Two paths: a TensorRT 7 style program (ImplicitBatchNetwork, seq-major tensors, blobs, states as
+inputs) over ops x directions x layers x input modes x states; and the `rnn-legacy` backend's
+mapping of the contract's leading dims (none, one, two, three, dynamic).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import trtrnn
+from trtrnn import reference
+from trtrnn.enums import RNNOperation
+from trtrnn.errors import SpecError
+from trtrnn.network import build_spec_network
+from trtrnn.spec import Feature, RNNSpec
+from trtrnn_legacy import ImplicitBatchNetwork, blob, plugin
+
+#: float32 through a loop vs the float64-inside reference.
+TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
+ITEMS, N, T, H = 2, 3, 4, 4
+
+MATRIX = list(
+    itertools.product(
+        ["RELU", "TANH", "LSTM", "GRU"],
+        ["UNIDIRECTION", "BIDIRECTION"],
+        [1, 2],
+        ["LINEAR", "SKIP"],
+        [False, True],
+    )
+)
+
+IDS = ["-".join(map(str, case)) for case in MATRIX]
+
+
+def seq_major(array: np.ndarray) -> np.ndarray:
+    """Contract `[I, N, A, C]` -> legacy `[I, A, N, C]` (the §6 transpose)."""
+    return np.ascontiguousarray(np.swapaxes(array, -3, -2))
+
+
+@pytest.mark.parametrize("op, direction, layers, mode, states", MATRIX, ids=IDS)
+def test_legacy_program_matches_the_reference(trt_mod, op, direction, layers, mode, states):
+    spec = RNNSpec.random(
+        11, op=op, hidden_size=H, max_seq_length=T, num_layers=layers, direction=direction, input_mode=mode,
+        batch_shape=(ITEMS, N), states=states,
+    )  # fmt: skip
+    x = spec.random_input(12)
+    network = ImplicitBatchNetwork(max_batch_size=ITEMS + 1)  # run below the maximum
+    feeds = {"x": seq_major(x)}
+    x_t = network.add_input("x", trt_mod.float32, (T, N, spec.data_length))
+    weights, bias = blob.to_blobs(spec)
+    layer = network.add_rnn(x_t, layers, H, T, op, mode, direction, weights, bias)
+    for field in ("hidden_state", "cell_state"):
+        value = getattr(spec, field)
+        if value is not None:
+            feeds[field] = seq_major(value)
+            setattr(layer, field, network.add_input(field, trt_mod.float32, feeds[field].shape[1:]))
+    for i in range(layer.num_outputs):
+        network.mark_output(layer.get_output(i))
+    got = list(network.execute(ITEMS, feeds, executor="cpu").values())
+    want = reference.forward(spec, x)
+    assert len(got) == (3 if spec.op == RNNOperation.LSTM else 2)
+    for name, value, expected in zip(("output", "hidden", "cell"), got, want):
+        np.testing.assert_allclose(value, seq_major(expected), **TOLERANCE, err_msg=name)
+
+
+LEADING = {
+    "none": dict(batch_shape=()),
+    "one": dict(batch_shape=(3,)),
+    "two": dict(batch_shape=(2, 3)),
+    "three": dict(batch_shape=(2, 1, 3)),
+    "dynamic-one": dict(batch_shape=(3,), dynamic=True),
+    "dynamic-two": dict(batch_shape=(2, 3), dynamic=True),
+}
+
+
+@pytest.mark.parametrize("name", list(LEADING))
+def test_backend_maps_leading_dims(trt_mod, name):
+    kw = dict(LEADING[name])
+    dynamic = kw.pop("dynamic", False)
+    spec = RNNSpec.random(
+        21, op="LSTM", hidden_size=H, max_seq_length=T, direction="BIDIRECTION", states=True, **kw
+    )
+    x = spec.random_input(22)
+    built = build_spec_network(plugin.build, spec, x, dynamic_batch=dynamic)
+    if dynamic:
+        assert int(built.network.get_input(0).shape[0]) == -1
+    got = trtrnn.evaluate(built.network, built.feeds)
+    for key, value in reference.forward(spec, x).as_dict().items():
+        np.testing.assert_allclose(got[key], value, **TOLERANCE, err_msg=f"{name}: {key}")
+
+
+def test_backend_declares_only_seq_lengths_unsupported_and_refuses_them(trt_mod):
+    assert set(plugin.BACKEND.unsupported) == {Feature.SEQ_LENGTHS}
+    spec = RNNSpec.random(
+        31, op="GRU", hidden_size=H, max_seq_length=T, batch_shape=(2,), seq_lengths="ragged"
+    )
+    with pytest.raises(SpecError, match="seq_lengths: TensorRT 7's add_rnn / IRNNLayer has no sequence"):
+        build_spec_network(plugin.build, spec, spec.random_input(32))
+
+
+def test_backend_is_registered():
+    from trtrnn import registry
+
+    assert registry.get("rnn-legacy") is plugin.BACKEND
