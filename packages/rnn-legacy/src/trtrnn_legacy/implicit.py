@@ -135,12 +135,6 @@ class ImplicitShuffleLayer(ImplicitLayer):
         self.__dict__["_user_" + name] = perm
 
 
-def _positive(field: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise SpecError(f"{field}: must be a positive integer; got {value!r}")
-    return int(value)
-
-
 class ImplicitBatchNetwork:
     """An implicit-batch network: inputs without the batch dim, the batch size given per `execute`.
 
@@ -158,7 +152,7 @@ class ImplicitBatchNetwork:
     """
 
     def __init__(self, max_batch_size: int = 1) -> None:
-        self.max_batch_size = _positive("max_batch_size", max_batch_size)
+        self.max_batch_size = legacy_layer.positive_int("max_batch_size", max_batch_size)
         self.native = native.available()
         if self.native:  # TensorRT <= 7: a real implicit-batch network (no creation flags)
             trt_mod = trt.load()

@@ -9,6 +9,7 @@ is checked there (`RNNSpec.validate` and the blob sizes); afterwards it is froze
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -46,10 +47,28 @@ class PlainTensors:
         return lowering.dims_of(tensor)
 
 
-def _positive(field: str, value: object) -> int:
+def positive_int(field: str, value: object) -> int:
+    """`value` as an int, or SpecError naming `field` unless it is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise SpecError(f"add_rnn {field}: must be a positive integer; got {value!r}")
+        raise SpecError(f"{field}: must be a positive integer; got {value!r}")
     return int(value)
+
+
+def _setting(field: str, convert: Callable[[RNNLayer, object, str], object], doc: str) -> property:
+    """A settable attribute stored converted in `_<field>`, refused once the layer was lowered."""
+
+    def set_value(layer: RNNLayer, value: object) -> None:
+        layer._configure(field)
+        setattr(layer, "_" + field, convert(layer, value, field))
+
+    return property(lambda layer: getattr(layer, "_" + field), set_value, doc=doc)
+
+
+def _state_tensor(layer: RNNLayer, value: object, field: str) -> object:
+    """A state tensor of the layer's network as the user gave it (checked now, unwrapped at lowering)."""
+    if value is not None:
+        layer._tensors.unwrap(value, field)
+    return value
 
 
 class RNNLayer:
@@ -79,9 +98,9 @@ class RNNLayer:
         self._tensors = tensors or PlainTensors()
         self._network = network
         self._input = self._tensors.unwrap(input, "add_rnn input")
-        self._num_layers = _positive("layer_count", layer_count)
-        self._hidden_size = _positive("hidden_size", hidden_size)
-        self._max_seq_length = _positive("max_seq_length", max_seq_length)
+        self._num_layers = positive_int("add_rnn layer_count", layer_count)
+        self._hidden_size = positive_int("add_rnn hidden_size", hidden_size)
+        self._max_seq_length = positive_int("add_rnn max_seq_length", max_seq_length)
         real = lowering.dims_of(self._input)
         shown = self._tensors.user_dims(self._input)
         if (
@@ -96,8 +115,8 @@ class RNNLayer:
         self._op = coerce(RNNOperation, op, "op")
         self._input_mode = coerce(RNNInputMode, mode, "mode")
         self._direction = coerce(RNNDirection, direction, "direction")
-        self._hidden_state: Tensor | None = None
-        self._cell_state: Tensor | None = None
+        self._hidden_state: object = None
+        self._cell_state: object = None
         self._outputs: RNNOutputs | None = None
         self.name = f"rnn_legacy_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
         self._weights = self._checked_blob(blob.WEIGHTS, weights)
@@ -127,73 +146,28 @@ class RNNLayer:
         """3 for LSTM (output, final hidden, final cell), else 2."""
         return 3 if self._op == RNNOperation.LSTM else 2
 
-    # ---- settable configuration ------------------------------------------------------------------
-    @property
-    def op(self) -> RNNOperation:
-        return self._op
-
-    @op.setter
-    def op(self, value: object) -> None:
-        self._configure("op")
-        self._op = coerce(RNNOperation, value, "op")
-
-    @property
-    def input_mode(self) -> RNNInputMode:
-        return self._input_mode
-
-    @input_mode.setter
-    def input_mode(self, value: object) -> None:
-        self._configure("input_mode")
-        self._input_mode = coerce(RNNInputMode, value, "input_mode")
-
-    @property
-    def direction(self) -> RNNDirection:
-        return self._direction
-
-    @direction.setter
-    def direction(self, value: object) -> None:
-        self._configure("direction")
-        self._direction = coerce(RNNDirection, value, "direction")
-
-    @property
-    def weights(self) -> np.ndarray:
-        """The weight blob (flat, read-only float32)."""
-        return self._weights
-
-    @weights.setter
-    def weights(self, value: object) -> None:
-        self._configure("weights")
-        self._weights = self._checked_blob(blob.WEIGHTS, value)
-
-    @property
-    def bias(self) -> np.ndarray:
-        """The bias blob (flat, read-only float32)."""
-        return self._bias
-
-    @bias.setter
-    def bias(self, value: object) -> None:
-        self._configure("bias")
-        self._bias = self._checked_blob(blob.BIAS, value)
-
-    @property
-    def hidden_state(self) -> object:
-        """Initial hidden state `[L', N, H]` (None = zeros)."""
-        return None if self._hidden_state is None else self._tensors.wrap(self._hidden_state)
-
-    @hidden_state.setter
-    def hidden_state(self, value: object) -> None:
-        self._configure("hidden_state")
-        self._hidden_state = None if value is None else self._tensors.unwrap(value, "hidden_state")
-
-    @property
-    def cell_state(self) -> object:
-        """Initial cell state `[L', N, H]` (LSTM only; None = zeros)."""
-        return None if self._cell_state is None else self._tensors.wrap(self._cell_state)
-
-    @cell_state.setter
-    def cell_state(self, value: object) -> None:
-        self._configure("cell_state")
-        self._cell_state = None if value is None else self._tensors.unwrap(value, "cell_state")
+    # ---- settable configuration (see _setting) ------------------------------------------------
+    op = _setting("op", lambda _, v, f: coerce(RNNOperation, v, f), "RNNOperation: RELU, TANH, LSTM or GRU.")
+    input_mode = _setting(
+        "input_mode", lambda _, v, f: coerce(RNNInputMode, v, f), "RNNInputMode: LINEAR or SKIP."
+    )
+    direction = _setting(
+        "direction", lambda _, v, f: coerce(RNNDirection, v, f), "UNIDIRECTION or BIDIRECTION."
+    )
+    weights = _setting(
+        "weights",
+        lambda layer, v, _: layer._checked_blob(blob.WEIGHTS, v),
+        "The weight blob (flat, read-only).",
+    )
+    bias = _setting(
+        "bias", lambda layer, v, _: layer._checked_blob(blob.BIAS, v), "The bias blob (flat, read-only)."
+    )
+    hidden_state = _setting(
+        "hidden_state", _state_tensor, "Initial hidden state `[L', N, H]` (None = zeros)."
+    )
+    cell_state = _setting(
+        "cell_state", _state_tensor, "Initial cell state `[L', N, H]`, LSTM (None = zeros)."
+    )
 
     # ---- outputs ---------------------------------------------------------------------------------
     def get_output(self, index: int) -> object:
@@ -239,7 +213,11 @@ class RNNLayer:
         if self._cell_state is not None and spec.op != RNNOperation.LSTM:
             raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
         add = native.add_rnn if native.available() else lowering.add_rnn
-        return add(self._network, spec, self._input, self._hidden_state, self._cell_state, name=self.name)
+        hidden, cell = (
+            None if t is None else self._tensors.unwrap(t, field)
+            for t, field in ((self._hidden_state, "hidden_state"), (self._cell_state, "cell_state"))
+        )
+        return add(self._network, spec, self._input, hidden, cell, name=self.name)
 
     def _configure(self, field: str) -> None:
         if self._outputs is not None:
