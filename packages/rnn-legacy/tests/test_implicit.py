@@ -114,6 +114,22 @@ def test_shuffle_dims_exclude_the_batch(trt_mod):
         shuffle.zero_is_placeholder = False
 
 
+def test_constants_broadcast_over_the_batch(trt_mod):
+    network = ImplicitBatchNetwork(3)
+    x = network.add_input("x", trt_mod.float32, (2, 3))
+    row = np.array([1, 2, 3], np.float32).reshape(1, 3)
+    const = network.add_constant((1, 3), row).get_output(0)
+    total = network.add_elementwise(x, const, trt_mod.ElementWiseOperation.SUM).get_output(0)
+    doubled = network.add_elementwise(const, const, trt_mod.ElementWiseOperation.SUM).get_output(0)
+    total.name, doubled.name = "total", "doubled"
+    network.mark_output(total)
+    network.mark_output(doubled)
+    data = np.arange(18, dtype=np.float32).reshape(3, 2, 3)
+    got = network.execute(3, [data], executor="cpu")
+    np.testing.assert_array_equal(got["total"], data + row)
+    np.testing.assert_array_equal(got["doubled"], np.broadcast_to(2 * row, (3, 1, 3)))  # every item gets it
+
+
 def test_methods_it_does_not_translate_are_refused_by_name(trt_mod):
     network = ImplicitBatchNetwork(1)
     with pytest.raises(ImplicitBatchUnsupportedError, match="add_convolution_nd: not offered by Implicit"):
