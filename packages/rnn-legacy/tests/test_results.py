@@ -107,3 +107,31 @@ def test_backend_is_registered():
     from trtrnn import registry
 
     assert registry.get("rnn-legacy") is plugin.BACKEND
+
+
+def test_two_chained_layers_equal_one_two_layer_stack(trt_mod):
+    # Two add_rnn calls in one network, the second fed by the first's output 0: the same numbers as a
+    # 2-layer stack (SEMANTICS §1-2), whose layer 1 weights become the second layer's layer 0.
+    spec = RNNSpec.random(41, op="GRU", hidden_size=H, max_seq_length=T, num_layers=2, batch_shape=(ITEMS, N))
+    x = spec.random_input(42)
+    network = ImplicitBatchNetwork(max_batch_size=ITEMS)
+    current = network.add_input("x", trt_mod.float32, (T, N, spec.data_length))
+    finals = []
+    for stack in range(2):
+        one = spec.replace(
+            num_layers=1,
+            data_length=spec.layer_input_size(stack),
+            weights={(0, g, w): v for (layer, g, w), v in spec.weights.items() if layer == stack},
+            biases={(0, g, w): v for (layer, g, w), v in spec.biases.items() if layer == stack},
+        )
+        layer = network.add_rnn(current, 1, H, T, "GRU", "LINEAR", "UNIDIRECTION", *blob.to_blobs(one))
+        current = layer.get_output(0)
+        finals.append(layer.get_output(1))
+    for tensor in (current, *finals):
+        network.mark_output(tensor)
+    output, h_first, h_second = network.execute(ITEMS, [seq_major(x)], executor="cpu").values()
+    want = reference.forward(spec, x)
+    hidden = seq_major(want.hidden)  # [I, L', N, H]
+    np.testing.assert_allclose(output, seq_major(want.output), **TOLERANCE)
+    np.testing.assert_allclose(h_first, hidden[:, :1], **TOLERANCE)
+    np.testing.assert_allclose(h_second, hidden[:, 1:], **TOLERANCE)

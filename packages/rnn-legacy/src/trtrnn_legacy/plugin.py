@@ -14,6 +14,8 @@ Sequence lengths are the one feature the API lacks (IRNNLayer has no lengths inp
 
 from __future__ import annotations
 
+import itertools
+
 import trtrnn
 from trtrnn import trt
 from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs, Tensor
@@ -22,6 +24,8 @@ from trtrnn.spec import Feature, RNNSpec
 from trtrnn_legacy import blob
 from trtrnn_legacy.layer import add_rnn
 from trtrnn_legacy.lowering import DYNAMIC, dims_of
+
+_BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs share a network
 
 UNSUPPORTED = {
     Feature.SEQ_LENGTHS: "TensorRT 7's add_rnn / IRNNLayer has no sequence-lengths input (IRNNv2Layer added "
@@ -77,7 +81,8 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     spec.validate()
     lead = dims_of(inputs.input)[:-2]
     weights, bias = blob.to_blobs(spec)
-    x = to_legacy(network, inputs.input, lead, "rnn_legacy.input.to_sequence_major")
+    prefix = f"rnn_legacy_build_{next(_BUILDS)}"
+    x = to_legacy(network, inputs.input, lead, f"{prefix}.input.to_sequence_major")
     layer = add_rnn(
         network, x, spec.num_layers, spec.hidden_size, spec.max_seq_length, spec.op, spec.input_mode,
         spec.direction, weights, bias,
@@ -85,9 +90,9 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     for field in ("hidden_state", "cell_state"):
         tensor = getattr(inputs, field)
         if tensor is not None:
-            setattr(layer, field, to_legacy(network, tensor, lead, f"{layer.name}.{field}.to_legacy"))
+            setattr(layer, field, to_legacy(network, tensor, lead, f"{prefix}.{field}.to_legacy"))
     outs = [layer.get_output(i) for i in range(layer.num_outputs)]
-    back = [to_contract(network, t, lead, f"{layer.name}.output{i}.to_contract") for i, t in enumerate(outs)]
+    back = [to_contract(network, t, lead, f"{prefix}.output{i}.to_contract") for i, t in enumerate(outs)]
     return RNNOutputs(*back)
 
 
