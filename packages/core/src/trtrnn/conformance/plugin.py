@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "trtrnn_conformance: an item of trtrnn's conformance suite")
+    if config.getoption("trtrnn_backend"):  # named backends: check them before anything runs
+        config.stash[STATE] = _state(config)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -67,7 +69,7 @@ def _state(config: pytest.Config) -> Any:
     from trtrnn.conformance import properties
     from trtrnn.conformance.suite import SuiteState
 
-    names = config.getoption("trtrnn_backend") or list(registry.backends())
+    names = list(dict.fromkeys(config.getoption("trtrnn_backend"))) or list(registry.backends())
     if not names:
         raise pytest.UsageError(
             "trtrnn conformance: no backend is installed (backends are packages registering under the "
