@@ -21,6 +21,14 @@ def test_seed_state_without_the_leading_one_is_reshaped(network):
     assert network.num_layers == 1  # one shuffle
 
 
+def test_extra_leading_ones_are_dropped(network):
+    # A (1,) length tensor for an input [T, E] with no leading dims, whose lengths are 0-D.
+    lengths = network.add_input("lengths", trt.load().int32, (1,))
+    assert tuple(fit(network, lengths, (), "seq_lengths", "rnn").shape) == ()
+    state = _input(network, (1, 1, 2, 5))
+    assert tuple(fit(network, state, (2, 5), "hidden_state", "rnn").shape) == (2, 5)
+
+
 def test_full_rank_tensor_is_used_as_is(network):
     state = _input(network, (1, 3, 2, 5))
     assert fit(network, state, (1, 3, 2, 5), "hidden_state", "rnn") is state
@@ -39,7 +47,7 @@ def test_dynamic_dims_match_anything(network):
     [
         ((3, 2, 5), (1, 3, 1, 5)),  # wrong L'
         ((2, 3, 1, 5), (1, 3, 1, 5)),  # wrong leading dim
-        ((1, 1, 3, 1, 5), (1, 3, 1, 5)),  # rank too large
+        ((2, 3, 1, 5), (3, 1, 5)),  # an extra leading dim that is not 1
         ((1, 5), (2, 3, 1, 5)),  # omitted leading dims are not 1
     ],
 )
