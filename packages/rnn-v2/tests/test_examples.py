@@ -78,6 +78,22 @@ def test_example_prints_the_seeds_tables(example, compat, capsys):
     assert len(names["rnnV2Layer"].get_output(0).shape) == 4
 
 
+def test_example_runs_as_an_engine_on_a_gpu(compat, monkeypatch):
+    """The "executed" tier: on a supported GPU the examples run a real engine, not the evaluator."""
+    capability = trt.engine_execution()
+    if not capability:
+        pytest.skip(f"engine execution unavailable here: {capability.reason}")
+    monkeypatch.delenv("TRTRNN_EXECUTION", raising=False)
+
+    def no_evaluator(*args: object) -> None:
+        raise AssertionError("the CPU evaluator ran although a GPU engine can run here")
+
+    monkeypatch.setattr("trtrnn.evaluate", no_evaluator)
+    names = runpy.run_path(str(EXAMPLES / "02_seq_lengths.py"), run_name="__main__")
+    for key, expected in seed.SEED_CASES["seq_lengths"].expected.items():
+        np.testing.assert_allclose(names[OUTPUT_VARIABLES[key]], expected, rtol=1e-5, atol=ATOL)
+
+
 def test_properties_example_prints_the_seeds_values(compat, capsys):
     runpy.run_path(str(EXAMPLES / "03_properties_op.py"), run_name="__main__")
     # The seed's printout for this example.
