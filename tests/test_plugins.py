@@ -130,3 +130,12 @@ def test_wrong_plugin_fails_with_a_readable_diff(plugin_python: Path, tmp_path: 
     assert re.search(r"max abs error [\d.e-]+ at \(\d+, \d+, \d+\), max rel error [\d.e-]+", diff)
     assert f"backend wrong, case {case}, tier evaluated\n{diff}" in run.stdout
     assert f"FAIL {case} [evaluated]" in run.stdout  # the closing matrix lists it too
+
+
+def test_docs_show_the_fixture_plugin_verbatim() -> None:
+    """docs/plugins.md's minimal plugin is the installed-and-tested fixture, file for file."""
+    docs = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text()
+    root = FIXTURES / "trtrnn-example-plugin"
+    for name, lang in (("pyproject.toml", "toml"), ("src/trtrnn_example_plugin/__init__.py", "python")):
+        text = (root / name).read_text()
+        assert f"`{Path(name).name if lang == 'toml' else name}`:\n\n```{lang}\n{text}```\n" in docs, name

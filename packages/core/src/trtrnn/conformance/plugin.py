@@ -44,7 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="hypothesis examples per op and tier (default 12; 3 with --trtrnn-quick)",
+        help="hypothesis examples per op and tier (default 25; 3 with --trtrnn-quick)",
     )
 
 

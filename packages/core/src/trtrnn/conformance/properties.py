@@ -26,7 +26,7 @@ from trtrnn.conformance.tiers import CaseRun, Status, TierResult
 from trtrnn.enums import RNNOperation
 from trtrnn.spec import Feature, RNNSpec
 
-EXAMPLES = 12
+EXAMPLES = 25
 QUICK_EXAMPLES = 3
 
 

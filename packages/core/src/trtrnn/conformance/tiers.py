@@ -96,6 +96,9 @@ class CaseRun:
             or {"built": self._built, "evaluated": self._evaluated, "executed": self._executed}[tier]()
         )
         result.seconds = time.perf_counter() - start
+        if result.status == Status.FAIL and not result.detail.startswith("case "):
+            c = self.case
+            result.detail = f"case {c.id}: {c.describe()}\n{result.detail or result.reason}"
         return result
 
     # ---- tiers --------------------------------------------------------------------------------
