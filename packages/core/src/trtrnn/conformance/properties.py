@@ -19,10 +19,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trtrnn import trt
 from trtrnn.backend import Backend
 from trtrnn.conformance.cases import Case
-from trtrnn.conformance.tiers import CaseRun, Status, TierResult
+from trtrnn.conformance.tiers import CaseRun, Status, TierResult, execution_unavailable
 from trtrnn.enums import RNNOperation
 from trtrnn.spec import Feature, RNNSpec
 
@@ -170,17 +169,10 @@ def run_property(backend: Backend, group: PropertyGroup, tier: str) -> TierResul
 
 def _gate(backend: Backend, group: PropertyGroup, tier: str) -> TierResult | None:
     """What holds for every example alike: backend availability, the op itself, GPU execution."""
-    available, why = backend.availability()
-    if not available:
-        return TierResult(Status.NOT_RUN, f"backend {backend.name!r} is not available here: {why}")
-    missing = backend.missing_features(group.needed())
-    if missing:
-        return TierResult(Status.NA, "; ".join(f"{f.value}: {r}" for f, r in missing.items()))
-    if tier == "executed":
-        capability = trt.engine_execution()
-        if not capability:
-            return TierResult(Status.NOT_RUN, f"engine execution unavailable here: {capability.reason}")
-    return None
+    early = CaseRun(backend, group).gate()  # type: ignore[arg-type]  (gate() reads only needed())
+    if early is None and tier == "executed":
+        return execution_unavailable()
+    return early
 
 
 class PropertyFailure(AssertionError):

@@ -153,9 +153,9 @@ class CaseRun:
             return TierResult(Status.NOT_RUN, f"the CPU evaluator cannot run this network: {exc}")
 
     def _executed(self) -> TierResult:
-        capability = trt.engine_execution()
-        if not capability:
-            return TierResult(Status.NOT_RUN, f"engine execution unavailable here: {capability.reason}")
+        unavailable = execution_unavailable()
+        if unavailable:
+            return unavailable
         built = self._built()
         if built.status != Status.PASS:
             return TierResult(Status.NOT_RUN, f"no engine to execute (built tier: {built.status.value})")
@@ -194,6 +194,14 @@ class CaseRun:
                 )
             )
         return _verdict(c, comparisons)
+
+
+def execution_unavailable() -> TierResult | None:
+    """NOT_RUN with the reason when no engine can execute here (no GPU, cuda-python, TensorRT)."""
+    capability = trt.engine_execution()
+    if capability:
+        return None
+    return TierResult(Status.NOT_RUN, f"engine execution unavailable here: {capability.reason}")
 
 
 def _verdict(case: Case, comparisons: list[tuple[str, Comparison]]) -> TierResult:
