@@ -21,7 +21,7 @@ from trtrnn.backend import Backend
 from trtrnn.conformance.cases import Case
 from trtrnn.conformance.compare import Comparison, compare
 from trtrnn.conformance.matrix import slice_batch
-from trtrnn.errors import UnsupportedLayerError
+from trtrnn.errors import ExecutionUnavailableError, UnsupportedLayerError
 from trtrnn.network import SpecNetwork, build_spec_network, serialize_network
 
 TIERS = ("built", "evaluated", "executed")
@@ -162,8 +162,11 @@ class CaseRun:
         from trtrnn.executor import executor
 
         assert isinstance(self._engine, bytes)
-        with executor("gpu", serialized=self._engine) as gpu:
-            return self._judge(gpu.infer, self.network().feeds)
+        try:
+            with executor("gpu", serialized=self._engine) as gpu:
+                return self._judge(gpu.infer, self.network().feeds)
+        except ExecutionUnavailableError as exc:
+            return TierResult(Status.NOT_RUN, f"the engine cannot execute here: {exc}")
 
     # ---- judging ------------------------------------------------------------------------------
     def _judge(
@@ -173,7 +176,7 @@ class CaseRun:
         c = self.case
         try:
             got = run(dict(feeds))
-        except UnsupportedLayerError:
+        except (UnsupportedLayerError, ExecutionUnavailableError):
             raise
         except Exception as exc:
             return TierResult(Status.FAIL, f"running the network raised {_error(exc)}", detail=_error(exc))
