@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from trtrnn.conformance.report import Record, Report, write_atomic
+from trtrnn.conformance.report import Record, Report, combined, load_reports, write_atomic
 from trtrnn.conformance.tiers import Status, TierResult
 
 
@@ -97,3 +97,19 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
     target.write_text("old and longer content")
     write_atomic(target, "new")
     assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_reports_of_several_runs_combine_into_backends_by_features(tmp_path: Path) -> None:
+    report = _report()
+    report.write(tmp_path, "b1")
+    report.write(tmp_path, "b2")
+    (tmp_path / "conformance-notes.json").write_text("[1, 2]")  # not a report: ignored
+    reports = load_reports(tmp_path)
+    assert [r["backend"] for r in reports] == ["b1", "b2"]
+    assert reports[0]["matrix"]["all cases"]["cases"] == 3
+    text, markdown = combined(reports)
+    lines = text.splitlines()
+    evaluated = lines.index(next(line for line in lines if line.startswith("evaluated: feature / source")))
+    assert lines[evaluated].split()[-2:] == ["b1", "b2"]
+    assert lines[evaluated + 1].split() == "all cases 1 pass, 1 FAIL, 1 n/a -".split()
+    assert "| op LSTM | 2 pass | 1 pass |" in markdown  # the built table: b2 built c1 only

@@ -140,9 +140,21 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     """The matrix per backend, and where its Markdown and JSON files went."""
     if STATE not in config.stash:
         return
+    from trtrnn.conformance.report import combined, load_reports, write_atomic
+
     state = config.stash[STATE]
     for backend in state.report.backends():
         terminalreporter.write_sep("=", f"trtrnn conformance matrix: {backend}")
         terminalreporter.write(state.report.text(backend))
         paths = state.report.write(state.report_dir, backend)
         terminalreporter.write_line("report written: " + ", ".join(str(p) for p in paths))
+    reports = load_reports(state.report_dir) if state.report.records else []
+    if len(reports) > 1:  # other backends' reports there too (e.g. earlier nox sessions): side by side
+        text, markdown = combined(reports)
+        terminalreporter.write_sep(
+            "=", "trtrnn conformance: backends x features (from " + f"{state.report_dir})"
+        )
+        terminalreporter.write(text)
+        path = state.report_dir / "conformance.md"
+        write_atomic(path, markdown)
+        terminalreporter.write_line(f"report written: {path}")

@@ -84,13 +84,8 @@ class Report:
         rows = self.rows(backend)
         header = ["feature / source", "cases", *TIERS]
         body = [[label, str(n), *(_cell(cells[t]) for t in TIERS)] for label, n, cells in rows if n]
-        widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-
-        def line(row: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-
-        out = [self._title(backend), line(header), line(["-" * w for w in widths])]
-        out += [line(row) for row in body]
+        table = _fixed_width([header, *body])
+        out = [self._title(backend), table[0], "-" * len(table[0]), *table[1:]]
         absent = [label for label, n, _ in rows if not n]
         if absent:
             out.append("no case needed: " + ", ".join(absent))
@@ -142,7 +137,10 @@ class Report:
             "wall_seconds": round(self.wall.get(backend, 0.0), 3),
             "case_counts": self.counts(backend),
             "matrix": {
-                label: {t: {s.value: c[s] for s in STATUS_ORDER if c[s]} for t, c in cells.items()}
+                label: {
+                    "cases": n,
+                    **{t: {s.value: c[s] for s in STATUS_ORDER if c[s]} for t, c in cells.items()},
+                }
                 for label, n, cells in self.rows(backend)
                 if n
             },
@@ -225,6 +223,46 @@ class Report:
             "median": int(statistics.median(sizes)),
             "max": max(sizes),
         }
+
+
+def load_reports(directory: Path) -> list[dict[str, Any]]:
+    """Every per-backend JSON report in `directory` (e.g. one per nox session), by backend name."""
+    found = []
+    for path in sorted(directory.glob("conformance-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not ours, or unreadable: the per-backend files stay the source
+        if isinstance(data, dict) and "backend" in data and "matrix" in data:
+            found.append(data)
+    return found
+
+
+def combined(reports: list[dict[str, Any]]) -> tuple[str, str]:
+    """Backends x features, one table per tier, as (terminal text, Markdown), from JSON reports."""
+    names = [r["backend"] for r in reports]
+    labels = list(dict.fromkeys(label for r in reports for label in r["matrix"]))
+    runs = "; ".join(f"{r['backend']}: {r['meta'].get('date')}, {r['meta'].get('subset')}" for r in reports)
+    text, md = [f"runs: {runs}"], ["# Conformance: backends x features", "", f"Runs: {runs}", ""]
+    for tier in TIERS:
+        rows = [
+            [label, *(_cell(_counts(r["matrix"].get(label, {}).get(tier, {}))) for r in reports)]
+            for label in labels
+        ]
+        text += ["", *_fixed_width([[f"{tier}: feature / source", *names], *rows])]
+        md += [f"## {tier}", "", f"| feature / source | {' | '.join(names)} |", "|---|" + "---|" * len(names)]
+        md += [f"| {' | '.join(row)} |" for row in rows] + [""]
+    return "\n".join(text) + "\n", "\n".join(md)
+
+
+def _counts(by_name: dict[str, int]) -> Counter:
+    return Counter({Status(name): n for name, n in by_name.items()})
+
+
+def _fixed_width(rows: list[list[str]]) -> list[str]:
+    """Rows as left-aligned columns two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _cell(counts: Counter) -> str:
