@@ -241,3 +241,12 @@ def test_unknown_backend_is_a_usage_error_naming_the_installed_ones(tmp_path) ->
     )  # fmt: skip
     assert run.returncode == 4  # pytest's usage error
     assert "--trtrnn-backend: backend 'nosuch' is not installed; installed backends:" in run.stderr
+
+
+def test_missing_oracle_is_not_run_not_failed() -> None:
+    def absent() -> dict:
+        raise ImportError("No module named 'onnxruntime'")
+
+    result = CaseRun(UNROLLED, relu_case(expected=absent, oracle="onnxruntime")).run("evaluated")
+    assert result.status == Status.NOT_RUN
+    assert result.reason == "the oracle (onnxruntime) is not importable: No module named 'onnxruntime'"
