@@ -118,12 +118,21 @@ def parser_network(spec: RNNSpec) -> Callable[[], tuple[object, object]]:
     return make
 
 
+def onnx_source() -> str:
+    """Which exporter makes the ONNX model: core's `trtrnn.onnx_io.to_onnx`, else the local one."""
+    try:
+        from trtrnn.onnx_io import to_onnx  # noqa: F401
+    except ImportError:
+        return "local onnx.helper model"
+    return "trtrnn.onnx_io.to_onnx"
+
+
 def onnx_model_bytes(spec: RNNSpec) -> bytes:
     """The spec as ONNX: trtrnn.onnx_io's exporter when installed, else a local equivalent."""
-    try:
-        from trtrnn.onnx_io import to_onnx
-    except ImportError:
+    if onnx_source() == "local onnx.helper model":
         return _local_onnx(spec).SerializeToString()
+    from trtrnn.onnx_io import to_onnx
+
     model = to_onnx(spec)
     return model if isinstance(model, bytes) else model.SerializeToString()
 
@@ -184,7 +193,8 @@ def main() -> None:
     direction = RNNDirection.UNIDIRECTION if args.uni else RNNDirection.BIDIRECTION
     print(
         f"{trt.flavor()} {trt.version()}; T={args.seq} B={args.batch} E=H={args.hidden} "
-        f"layers={args.layers} {direction.name}; build time = median of {args.repeat} builds"
+        f"layers={args.layers} {direction.name}; build time = median of {args.repeat} builds; "
+        f"ONNX model from {onnx_source()}"
     )
     header = (
         f"{'op':<5} {'backend':<11} {'loops':>5} {'body layers':>11} {'/layer-dir':>10} "
