@@ -250,3 +250,37 @@ def test_missing_oracle_is_not_run_not_failed() -> None:
     result = CaseRun(UNROLLED, relu_case(expected=absent, oracle="onnxruntime")).run("evaluated")
     assert result.status == Status.NOT_RUN
     assert result.reason == "the oracle (onnxruntime) is not importable: No module named 'onnxruntime'"
+
+
+def test_executed_tier_wiring_with_a_stand_in_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plumbing only (no GPU here): where execution is available the tier runs the built engine's
+    bytes through `trtrnn.executor.executor("gpu", serialized=...)` and judges what `infer` returns."""
+    from trtrnn import executor as executor_module
+    from trtrnn.conformance import tiers
+
+    seen: list[bytes] = []
+
+    class StandIn:
+        def __init__(self, network) -> None:
+            self.network = network
+
+        def infer(self, feeds):
+            return trtrnn.evaluate(self.network, feeds)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            pass
+
+    run = CaseRun(UNROLLED, relu_case())
+
+    def fake_executor(name: str, *, serialized: bytes) -> StandIn:
+        assert name == "gpu"
+        seen.append(serialized)
+        return StandIn(run.network().network)
+
+    monkeypatch.setattr(tiers.trt, "engine_execution", lambda: trt.Capability("engine execution", True))
+    monkeypatch.setattr(executor_module, "executor", fake_executor)
+    result = run.run("executed")
+    assert result.status == Status.PASS and len(seen) == 1 and len(seen[0]) == run.run("built").engine_bytes
