@@ -70,7 +70,11 @@ def test_registered_backend_builds_with_add_rnn():
     assert backend is plugin.BACKEND
     assert backend.build is trtrnn_loop.add_rnn
     assert dict(backend.unsupported) == {}
-    assert backend.availability() == ((True, "") if trt.available() else backend.availability())
+
+
+@needs_trt
+def test_available_where_tensorrt_imports():
+    assert plugin.BACKEND.availability() == (True, "")
 
 
 def test_unavailable_without_tensorrt(monkeypatch):
