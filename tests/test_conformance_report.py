@@ -62,6 +62,7 @@ def test_terminal_text_shows_cells_reasons_failures_and_sizes() -> None:
     assert "executed not run x3: no GPU" in text
     assert "built n/a x1: b1 cannot express op RELU: no" in text
     assert "FAIL c2 [evaluated]: 'output' differs from trtrnn.reference" in text
+    assert "largest error among passing comparisons: 1e-07 abs (c1 [evaluated])" in text
     assert "engine size over 2 built engines: min 1.00 MB, median 2.00 MB, max 3.00 MB" in text
     assert "no case needed: " in text and "op GRU" in text
 

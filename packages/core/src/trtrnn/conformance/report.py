@@ -174,6 +174,15 @@ class Report:
         )
         lines = ["n/a and not run, by reason:"] if reasons else ["every tier of every case ran"]
         lines += [f"{tier} {status} x{n}: {why}" for (tier, status, why), n in sorted(reasons.items())]
+        judged = [
+            r for r in self.of(backend) if r.result.status == Status.PASS and r.result.max_abs is not None
+        ]
+        if judged:
+            worst = max(judged, key=lambda r: r.result.max_abs or 0.0)
+            lines.append(
+                f"largest error among passing comparisons: {worst.result.max_abs:.3g} abs "
+                f"({worst.case_id} [{worst.tier}])"
+            )
         sizes = self._engine_sizes(backend)
         if sizes:
             lines.append(
