@@ -284,3 +284,15 @@ def test_executed_tier_wiring_with_a_stand_in_gpu(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(executor_module, "executor", fake_executor)
     result = run.run("executed")
     assert result.status == Status.PASS and len(seen) == 1 and len(seen[0]) == run.run("built").engine_bytes
+
+
+def test_docs_tolerance_table_is_the_codes() -> None:
+    from pathlib import Path
+
+    from trtrnn.conformance.tolerances import TOLERANCES
+
+    docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
+    for op in trtrnn.RNNOperation:
+        fp32, fp16 = TOLERANCES[(op, "fp32")], TOLERANCES[(op, "fp16")]
+        row = f"| {op.name} | {fp32.rtol:.0e} | {fp32.atol:.0e} | {fp16.rtol:.0e} | {fp16.atol:.0e} |"
+        assert row.replace("e-0", "e-") in docs, row
