@@ -296,3 +296,15 @@ def test_docs_tolerance_table_is_the_codes() -> None:
         fp32, fp16 = TOLERANCES[(op, "fp32")], TOLERANCES[(op, "fp16")]
         row = f"| {op.name} | {fp32.rtol:.0e} | {fp32.atol:.0e} | {fp16.rtol:.0e} | {fp16.atol:.0e} |"
         assert row.replace("e-0", "e-") in docs, row
+
+
+def test_docs_case_counts_are_the_suites() -> None:
+    from pathlib import Path
+
+    from trtrnn.conformance.cases import onnx_cases, seed_cases
+
+    docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
+    rows, matrix = len(covering_rows()), matrix_cases()
+    assert f"| matrix | {len(matrix)}: {rows} covering rows + {len(matrix) - rows - 8} edge" in docs
+    assert f"The {rows} rows" in docs
+    assert f"| seed | {len(seed_cases())}: " in docs and f"| onnx | {len(onnx_cases())}: " in docs
