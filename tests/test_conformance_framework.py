@@ -18,7 +18,14 @@ from trtrnn import Backend, Feature, RNNInputs, RNNOutputs, RNNSpec, registry, t
 from trtrnn.conformance import Case, Tolerance
 from trtrnn.conformance.cases import plugin_cases
 from trtrnn.conformance.compare import compare
-from trtrnn.conformance.matrix import FACTORS, covering_rows, matrix_cases
+from trtrnn.conformance.matrix import (
+    FACTORS,
+    covering_rows,
+    dynamic_cases,
+    edge_cases,
+    fp16_cases,
+    matrix_cases,
+)
 from trtrnn.conformance.tiers import CaseRun, Status
 from trtrnn.conformance.tolerances import conditioned, tolerance
 from trtrnn.errors import BackendError
@@ -305,6 +312,7 @@ def test_docs_case_counts_are_the_suites() -> None:
 
     docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
     rows, matrix = len(covering_rows()), matrix_cases()
-    assert f"| matrix | {len(matrix)}: {rows} covering rows + {len(matrix) - rows - 8} edge" in docs
+    extra = f"{len(edge_cases())} edge + {len(dynamic_cases())} dynamic batch + {len(fp16_cases())} fp16"
+    assert f"| matrix | {len(matrix)}: {rows} covering rows + {extra} |" in docs
     assert f"The {rows} rows" in docs
     assert f"| seed | {len(seed_cases())}: " in docs and f"| onnx | {len(onnx_cases())}: " in docs
