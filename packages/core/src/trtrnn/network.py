@@ -63,7 +63,7 @@ def add_spec_inputs(
     def tensor(name: str, value: np.ndarray | None, np_dtype, trt_dtype) -> object | None:
         if value is None:
             return None
-        value = np.ascontiguousarray(value, dtype=np_dtype)
+        value = np.array(value, dtype=np_dtype, order="C")  # keeps a 0-D lengths tensor 0-D
         if as_inputs or dynamic_batch:
             return declare(name, value, trt_dtype)
         layer = network.add_constant(value.shape, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import types
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -98,13 +99,19 @@ def _major() -> int:
         return 0
 
 
+def _is_native(cls: type, method: str) -> bool:
+    """True for a method TensorRT's bindings define; a Python function patched in by a shim is not native."""
+    attr = getattr(cls, method, None)
+    return attr is not None and not isinstance(attr, types.FunctionType)
+
+
 def native_rnn_v2() -> Capability:
     """Whether `INetworkDefinition.add_rnn_v2` exists (TensorRT 7.x-9.x; removed in 10.0, absent in RTX)."""
     name = "native add_rnn_v2"
     if not available():
         return Capability(name, False, f"no TensorRT installed; {INSTALL_HINT}")
     trt = load()
-    if hasattr(trt.INetworkDefinition, "add_rnn_v2"):
+    if _is_native(trt.INetworkDefinition, "add_rnn_v2"):
         return Capability(name, True)
     return Capability(name, False, f"{flavor()} {version()} has no add_rnn_v2 (TensorRT removed it in 10.0)")
 
@@ -115,7 +122,7 @@ def native_rnn_implicit_batch() -> Capability:
     if not available():
         return Capability(name, False, f"no TensorRT installed; {INSTALL_HINT}")
     trt = load()
-    if hasattr(trt.INetworkDefinition, "add_rnn"):
+    if _is_native(trt.INetworkDefinition, "add_rnn"):
         return Capability(name, True)
     return Capability(
         name,
