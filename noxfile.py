@@ -36,7 +36,21 @@ def tests(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("backend", list(BACKENDS))
 def conformance(session: nox.Session, backend: str) -> None:
-    """The shared suite against one backend, installed alone with core (proves it installs alone)."""
+    """The shared suite against one backend, installed alone with core (proves it installs alone).
+
+    `nox -s conformance -- NAME [pytest args]` runs only backend NAME; other args go to pytest.
+    """
+    pytest_args = list(session.posargs)
+    if pytest_args and not pytest_args[0].startswith("-"):
+        wanted = pytest_args.pop(0)
+        if wanted not in BACKENDS:
+            session.error(
+                f"{wanted!r} is not one of this repo's backends ({', '.join(BACKENDS)}); for a third-party "
+                f"backend run `pytest --pyargs trtrnn.conformance --trtrnn-backend {wanted}` (or "
+                f"`trtrnn conformance --backend {wanted}`) in the environment where it is installed"
+            )
+        if wanted != backend:
+            session.skip(f"only {wanted} was asked for")
     packages = BACKENDS[backend]
     if not _implemented(packages[-1]):
         session.error(f"backend {backend!r}: not implemented yet ({packages[-1]} has no plugin)")
@@ -49,7 +63,7 @@ def conformance(session: nox.Session, backend: str) -> None:
         backend,
         "-p",
         "no:cacheprovider",
-        *session.posargs,
+        *pytest_args,
     )
 
 
