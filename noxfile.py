@@ -11,7 +11,7 @@ nox.options.sessions = ["tests", "conformance", "lint"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
-CORE = "packages/core[rtx,test]"
+CORE = "packages/core[rtx,test,cuda]"  # cuda-python: the executed tier is attempted, not assumed absent
 #: backend name -> the packages it needs besides core (its own last).
 BACKENDS = {
     "rnn-loop": ["packages/rnn-loop"],
