@@ -6,6 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from trtrnn.enums import RNNOperation
+from trtrnn.errors import SpecError
 from trtrnn.spec import Feature, RNNSpec
 
 #: TensorRT objects are untyped here: `tensorrt` and `tensorrt_rtx` expose the same API.
@@ -26,6 +30,26 @@ class RNNInputs:
     cell_state: Tensor | None = None
 
 
+def num_outputs(op: RNNOperation) -> int:
+    """3 for LSTM (output, final hidden, final cell), else 2: the RNN layers' `get_output` indices."""
+    return 3 if op == RNNOperation.LSTM else 2
+
+
+def output_index(index: object, op: RNNOperation) -> int:
+    """`index` if an RNN of `op` has that output (IRNNLayer/IRNNv2Layer's `get_output`); else SpecError.
+
+    Separate from `RNNOutputs.get` so a lazily lowered layer can refuse a bad index before lowering.
+    """
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise SpecError(f"get_output index: expected an int; got {index!r}")
+    if not 0 <= index < num_outputs(op):
+        raise SpecError(
+            f"get_output index: must be in [0, {num_outputs(op)}) for op {op.name} "
+            f"(output 2, the final cell state, exists only for LSTM); got {index}"
+        )
+    return int(index)
+
+
 @dataclass
 class RNNOutputs:
     """Output 0 `[B..., T, K*H]`, final hidden `[B..., L', H]`, and final cell (LSTM only)."""
@@ -33,6 +57,15 @@ class RNNOutputs:
     output: Tensor
     hidden: Tensor
     cell: Tensor | None = None
+
+    @classmethod
+    def of_layer(cls, layer: Any, op: RNNOperation) -> RNNOutputs:
+        """The outputs of an RNN layer with TensorRT's `get_output(i)` (native or trtrnn's) for `op`."""
+        return cls(*(layer.get_output(i) for i in range(num_outputs(op))))
+
+    def get(self, index: int) -> Tensor:
+        """Output `index` in `get_output`'s numbering (check it with `output_index` first)."""
+        return (self.output, self.hidden, self.cell)[index]
 
     def tensors(self) -> list[Tensor]:
         return [t for t in (self.output, self.hidden, self.cell) if t is not None]

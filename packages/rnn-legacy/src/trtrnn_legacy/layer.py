@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Network, RNNOutputs, Tensor
+from trtrnn.backend import Network, RNNOutputs, Tensor, num_outputs, output_index
 from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
 from trtrnn.errors import ConfigurationError, ShapeError, SpecError
 from trtrnn.spec import RNNSpec
@@ -144,7 +144,7 @@ class RNNLayer:
     @property
     def num_outputs(self) -> int:
         """3 for LSTM (output, final hidden, final cell), else 2."""
-        return 3 if self._op == RNNOperation.LSTM else 2
+        return num_outputs(self._op)
 
     # ---- settable configuration (see _setting) ------------------------------------------------
     op = _setting("op", lambda _, v, f: coerce(RNNOperation, v, f), "RNNOperation: RELU, TANH, LSTM or GRU.")
@@ -175,16 +175,10 @@ class RNNLayer:
 
         The first call checks the whole configuration and adds the RNN's layers to the network.
         """
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise SpecError(f"get_output index: expected an int; got {index!r}")
-        if not 0 <= index < self.num_outputs:
-            raise SpecError(
-                f"get_output index: must be in [0, {self.num_outputs}) for op {self._op.name} "
-                f"(output 2, the final cell state, exists only for LSTM); got {index}"
-            )
+        index = output_index(index, self._op)
         if self._outputs is None:
             self._outputs = self._lower()
-        return self._tensors.wrap((self._outputs.output, self._outputs.hidden, self._outputs.cell)[index])
+        return self._tensors.wrap(self._outputs.get(index))
 
     def spec(self) -> RNNSpec:
         """The validated RNNSpec of this configuration, weights cut out of the blobs (batch-major view)."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from trtrnn import trt
 from trtrnn.backend import Network, RNNOutputs, Tensor
-from trtrnn.enums import RNNOperation
 from trtrnn.network import keep_alive
 from trtrnn.spec import RNNSpec
 from trtrnn_legacy import blob
@@ -53,5 +52,4 @@ def add_rnn(
         layer.hidden_state = hidden
     if cell is not None:
         layer.cell_state = cell
-    out_cell = layer.get_output(2) if spec.op == RNNOperation.LSTM else None
-    return RNNOutputs(layer.get_output(0), layer.get_output(1), out_cell)
+    return RNNOutputs.of_layer(layer, spec.op)

@@ -91,7 +91,7 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
         tensor = getattr(inputs, field)
         if tensor is not None:
             setattr(layer, field, to_legacy(network, tensor, lead, f"{prefix}.{field}.to_legacy"))
-    outs = [layer.get_output(i) for i in range(layer.num_outputs)]
+    outs = RNNOutputs.of_layer(layer, spec.op).tensors()
     back = [to_contract(network, t, lead, f"{prefix}.output{i}.to_contract") for i, t in enumerate(outs)]
     return RNNOutputs(*back)
 

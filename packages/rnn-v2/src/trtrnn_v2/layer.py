@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
+from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor, num_outputs, output_index
 from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
 from trtrnn.errors import ConfigurationError, GateError, MissingWeightsError, ShapeError, SpecError
 from trtrnn.spec import RNNSpec, WeightKey, key_name
@@ -134,7 +134,7 @@ class RNNv2Layer:
     @property
     def num_outputs(self) -> int:
         """3 for LSTM (output, final hidden, final cell), else 2."""
-        return 3 if self._op == RNNOperation.LSTM else 2
+        return num_outputs(self._op)
 
     # ---- weights and biases ----------------------------------------------------------------------
     def set_weights_for_gate(self, layer_index: int, gate: object, is_w: bool, weights: object) -> None:
@@ -212,16 +212,10 @@ class RNNv2Layer:
 
         The first call checks the whole configuration and adds the RNN's layers to the network.
         """
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise SpecError(f"get_output index: expected an int; got {index!r}")
-        if not 0 <= index < self.num_outputs:
-            raise SpecError(
-                f"get_output index: must be in [0, {self.num_outputs}) for op {self._op.name} "
-                f"(output 2, the final cell state, exists only for LSTM); got {index}"
-            )
+        index = output_index(index, self._op)
         if self._outputs is None:
             self._outputs = self._lower()
-        return (self._outputs.output, self._outputs.hidden, self._outputs.cell)[index]
+        return self._outputs.get(index)
 
     def spec(self) -> RNNSpec:
         """The validated RNNSpec this configuration describes (dynamic leading dims count as 1).

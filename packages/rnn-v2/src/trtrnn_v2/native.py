@@ -12,7 +12,6 @@ import numpy as np
 
 from trtrnn import trt
 from trtrnn.backend import Network, RNNInputs, RNNOutputs
-from trtrnn.enums import RNNOperation
 from trtrnn.network import keep_alive
 from trtrnn.spec import RNNSpec
 
@@ -55,5 +54,4 @@ def add_rnn_v2(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str 
         tensor = getattr(inputs, name)
         if tensor is not None:
             setattr(layer, name, tensor)
-    cell = layer.get_output(2) if spec.op == RNNOperation.LSTM else None
-    return RNNOutputs(layer.get_output(0), layer.get_output(1), cell)
+    return RNNOutputs.of_layer(layer, spec.op)

@@ -27,8 +27,7 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
         layer.set_weights_for_gate(index, gate, is_w, value)
     for (index, gate, is_w), value in spec.biases.items():
         layer.set_bias_for_gate(index, gate, is_w, value)
-    cell = layer.get_output(2) if layer.num_outputs == 3 else None
-    return RNNOutputs(layer.get_output(0), layer.get_output(1), cell)
+    return RNNOutputs.of_layer(layer, spec.op)
 
 
 def _availability() -> tuple[bool, str]:
