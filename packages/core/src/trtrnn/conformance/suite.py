@@ -19,6 +19,7 @@ import pytest
 from trtrnn.backend import Backend
 from trtrnn.conformance.cases import Case, iter_sources
 from trtrnn.conformance.plugin import STATE
+from trtrnn.conformance.relax import relaxed_cases
 from trtrnn.conformance.report import Record, Report
 from trtrnn.conformance.tiers import TIERS, CaseRun, Status, TierResult
 
@@ -51,6 +52,7 @@ class SuiteState:
             found: list[Any] = []
             for _, load in iter_sources():
                 found += load()
+            found += relaxed_cases(found, self.backends)
             found += properties.property_groups(self.examples)
             self._cases = [c for c in found if c.quick or not self.quick]
             ids = [c.id for c in self._cases]
