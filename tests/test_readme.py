@@ -1,4 +1,4 @@
-"""The README's Python blocks run as pasted, each in a fresh interpreter in an empty directory."""
+"""The READMEs' Python blocks run as pasted, each in a fresh interpreter in an empty directory."""
 
 from __future__ import annotations
 
@@ -9,20 +9,28 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).parents[1] / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+ROOT = Path(__file__).parents[1]
+#: READMEs whose every Python block is a complete program.
+READMES = ("README.md", "packages/rnn-loop/README.md")
+BLOCKS = [
+    (name, index, code)
+    for name in READMES
+    for index, code in enumerate(
+        re.findall(r"```python\n(.*?)```", (ROOT / name).read_text(), flags=re.DOTALL)
+    )
+]
 
 
-def test_readme_has_python_examples() -> None:
-    assert len(BLOCKS) >= 3
-    assert sum("# prints: " in block for block in BLOCKS) >= 2
+def test_readmes_have_python_examples_that_say_what_they_print() -> None:
+    assert {name for name, _, _ in BLOCKS} == set(READMES)
+    assert sum("# prints: " in code for _, _, code in BLOCKS) >= 3
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_block_runs(code: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "index", "code"), BLOCKS, ids=[f"{n}-{i}" for n, i, _ in BLOCKS])
+def test_readme_block_runs(name: str, index: int, code: str, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600
     )
-    assert done.returncode == 0, f"README block failed:\n{code}\n--- stderr ---\n{done.stderr}"
+    assert done.returncode == 0, f"{name} block {index} failed:\n{code}\n--- stderr ---\n{done.stderr}"
     for promised in re.findall(r"# prints: (.+)", code):  # what the README says the block prints
         assert promised.strip() in done.stdout.splitlines(), (promised, done.stdout)
