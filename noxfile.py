@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nox
@@ -18,7 +19,9 @@ BACKENDS = {
     "rnn-v2": ["packages/rnn-loop", "packages/rnn-v2"],
     "rnn-legacy": ["packages/rnn-loop", "packages/rnn-legacy"],
 }
+#: Out-of-tree plugins the `third-party` conformance run installs: one correct, one deliberately wrong.
 FIXTURE_PLUGINS = ["tests/fixtures/trtrnn-example-plugin", "tests/fixtures/trtrnn-wrong-plugin"]
+THIRD_PARTY = "third-party"
 
 
 def _implemented(package: str) -> bool:
@@ -34,16 +37,17 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
-@nox.parametrize("backend", list(BACKENDS))
+@nox.parametrize("backend", [*BACKENDS, THIRD_PARTY])
 def conformance(session: nox.Session, backend: str) -> None:
     """The shared suite against one backend, installed alone with core (proves it installs alone).
 
     `nox -s conformance -- NAME [pytest args]` runs only backend NAME; other args go to pytest.
+    `third-party` installs the fixture plugins as an outsider would and runs the suite on both.
     """
     pytest_args = list(session.posargs)
     if pytest_args and not pytest_args[0].startswith("-"):
         wanted = pytest_args.pop(0)
-        if wanted not in BACKENDS:
+        if wanted not in [*BACKENDS, THIRD_PARTY]:
             session.error(
                 f"{wanted!r} is not one of this repo's backends ({', '.join(BACKENDS)}); for a third-party "
                 f"backend run `pytest --pyargs trtrnn.conformance --trtrnn-backend {wanted}` (or "
@@ -51,6 +55,9 @@ def conformance(session: nox.Session, backend: str) -> None:
             )
         if wanted != backend:
             session.skip(f"only {wanted} was asked for")
+    if backend == THIRD_PARTY:
+        _third_party(session, pytest_args)
+        return
     packages = BACKENDS[backend]
     if not _implemented(packages[-1]):
         session.error(f"backend {backend!r}: not implemented yet ({packages[-1]} has no plugin)")
@@ -65,6 +72,24 @@ def conformance(session: nox.Session, backend: str) -> None:
         "no:cacheprovider",
         *pytest_args,
     )
+
+
+def _third_party(session: nox.Session, pytest_args: list[str]) -> None:
+    """The correct fixture plugin passes the quick suite; the wrong one (swapped gates) fails as
+    designed: exit code 1 with failed evaluated tiers whose messages are the readable diff."""
+    session.install(CORE, "packages/rnn-loop", *FIXTURE_PLUGINS)
+    suite = ["pytest", "--pyargs", "trtrnn.conformance", "--trtrnn-quick", "-p", "no:cacheprovider"]
+    reports = Path(session.create_tmp()) / "reports"
+    session.run(*suite, "--trtrnn-backend", "example", f"--trtrnn-report-dir={reports}", *pytest_args)
+    session.run(
+        *suite, "--trtrnn-backend", "wrong", f"--trtrnn-report-dir={reports}", "-q", *pytest_args,
+        success_codes=[1],
+    )  # fmt: skip
+    report = json.loads((reports / "conformance-wrong.json").read_text())
+    failed = [c for c in report["cases"] if c["tiers"]["evaluated"]["status"] == "fail"]
+    if not failed or not all("first mismatch at index" in c["tiers"]["evaluated"]["detail"] for c in failed):
+        session.error("the wrong fixture plugin did not fail with readable diffs: see its report above")
+    session.log(f"the wrong fixture plugin failed as designed: {len(failed)} cases with readable diffs")
 
 
 @nox.session
