@@ -116,6 +116,16 @@ def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
 
 
 @needs_loop
+def test_build_in_fp16_makes_a_float16_network(tmp_path: Path, spec_file: Path) -> None:
+    engine = tmp_path / "half.engine"
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--precision", "fp16")
+    assert result.returncode == 0, result.stderr
+    assert "input  input [3, 5, 9] float16" in result.stdout
+    assert "output output [3, 5, 16] float16" in result.stdout
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--precision", "fp8")
+    assert result.returncode == 2 and "invalid choice: 'fp8'" in result.stderr
+
+
 def test_build_from_a_pytorch_state_dict(tmp_path: Path) -> None:
     with np.load(FIXTURE) as data:
         state = {k.split("/sd/")[1]: data[k] for k in data.files if k.startswith("gru/sd/")}

@@ -14,7 +14,8 @@ import pytest
 
 from trtrnn import trt
 from trtrnn.engine import Engine, _Session, sidecar_path
-from trtrnn.errors import CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
+from trtrnn.errors import ConfigurationError, CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
+from trtrnn.network import has_fp16_flag
 
 trt_mod = trt.load()
 EXECUTION = trt.engine_execution()
@@ -55,7 +56,14 @@ def test_build_without_a_builder() -> None:
 
 def test_build_options_reach_the_builder() -> None:
     _, network = _relu_network()
-    assert len(Engine.build(network, fp16=True, workspace=1 << 24).serialize()) > 1000
+    assert len(Engine.build(network, workspace=1 << 24).serialize()) > 1000
+    if has_fp16_flag():
+        assert len(Engine.build(network, fp16=True).serialize()) > 1000
+    else:  # never a silently fp32 engine: this flavor's precision follows the tensor types
+        with pytest.raises(
+            ConfigurationError, match=r"fp16: .* has no BuilderFlag.FP16 .*precision=\"fp16\""
+        ):
+            Engine.build(network, fp16=True)
     _, network = _relu_network(dynamic=True)
     with pytest.raises(TrtrnnError, match="refused the network"):
         Engine.build(network)  # a dynamic input without an optimization profile

@@ -24,6 +24,7 @@ from trtrnn.errors import (
     TensorRTNotFoundError,
     TrtrnnError,
 )
+from trtrnn.network import PRECISIONS
 
 OK, FAILURE, USAGE, UNAVAILABLE = 0, 1, 2, 3
 EXIT_CODES = f"""exit codes:
@@ -191,7 +192,9 @@ def _backend(name: str) -> Any:
     return backend
 
 
-def _build_network(backend: Any, spec: Any, x: np.ndarray | None, dynamic_batch: bool = False) -> Any:
+def _build_network(
+    backend: Any, spec: Any, x: np.ndarray | None, dynamic_batch: bool = False, precision: str = "fp32"
+) -> Any:
     from trtrnn.network import build_spec_network
 
     needed = spec.features()
@@ -200,7 +203,7 @@ def _build_network(backend: Any, spec: Any, x: np.ndarray | None, dynamic_batch:
         reasons = "; ".join(f"{f.value}: {why}" for f, why in missing.items())
         raise TrtrnnError(f"backend {backend.name!r} cannot express this spec ({reasons})")
     x = np.zeros(spec.input_shape, np.float32) if x is None else x
-    return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch)
+    return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
 
 
 def _timed(what: str, fn: Callable[[], Any]) -> Any:
@@ -226,17 +229,20 @@ def _spec_summary(spec: Any) -> list[str]:
 def cmd_build(args: argparse.Namespace) -> int:
     """SPEC → network through a backend → TensorRT builder → engine file (+ .io.json sidecar)."""
     from trtrnn.engine import Engine, sidecar_path
+    from trtrnn.network import has_fp16_flag
 
     backend = _backend(args.backend)
     spec, x = load_problem(Path(args.spec), args)
     print("\n".join(_spec_summary(spec)))
     built = _timed(
         f"adding the RNN with backend {backend.name}",
-        lambda: _build_network(backend, spec, x, dynamic_batch=args.dynamic_batch),
+        lambda: _build_network(backend, spec, x, dynamic_batch=args.dynamic_batch, precision=args.precision),
     )
     engine = _timed(
         f"running the {trt.flavor()} {trt.version()} builder (loops can take a while)",
-        lambda: Engine.build(built, fp16=args.fp16, workspace=args.workspace),
+        lambda: Engine.build(
+            built, fp16=args.precision == "fp16" and has_fp16_flag(), workspace=args.workspace
+        ),
     )
     out = engine.save(args.output)
     print(f"wrote {out} ({len(engine.serialize())} bytes) and {sidecar_path(out).name}")
@@ -462,7 +468,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="engine file to write (atomically)")
     p.add_argument("--dynamic-batch", action="store_true", help="first leading dim -1, profile 1..its size")
-    p.add_argument("--fp16", action="store_true", help="allow FP16 kernels")
+    p.add_argument(
+        "--precision",
+        choices=sorted(PRECISIONS),
+        default="fp32",
+        help="the RNN's precision: fp16 builds a float16 network (input, states, weights) and sets "
+        "BuilderFlag.FP16 where this TensorRT has it",
+    )
     p.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
     spec_options(p)
 

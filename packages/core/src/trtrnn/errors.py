@@ -48,4 +48,5 @@ class BackendError(TrtrnnError, LookupError):
 
 
 class ConfigurationError(TrtrnnError, RuntimeError):
-    """A layer was reconfigured after its outputs were used (or similar lifecycle misuse)."""
+    """A configuration that cannot be honoured: a layer reconfigured after its outputs were used, or a
+    builder option this TensorRT does not have."""

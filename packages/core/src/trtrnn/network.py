@@ -12,7 +12,7 @@ import numpy as np
 
 from trtrnn import trt
 from trtrnn.backend import BuildFunction, Network, RNNInputs, RNNOutputs
-from trtrnn.errors import BuildError, SpecError
+from trtrnn.errors import BuildError, ConfigurationError, SpecError
 from trtrnn.spec import RNNSpec
 
 INPUT, SEQ_LENGTHS, HIDDEN_STATE, CELL_STATE = "input", "seq_lengths", "hidden_state", "cell_state"
@@ -38,15 +38,36 @@ class SpecNetwork:
         return serialize_network(self.builder, self.network, self.profile)
 
 
+#: precision -> the numpy dtype of the RNN's input and states. The RNN computes in its input's dtype
+#: (backends make their weights match), so an fp16 RNN is a float16 network: the strongly typed way,
+#: the only one TensorRT for RTX has and the one TensorRT 10 recommends over BuilderFlag.FP16.
+PRECISIONS: dict[str, type[np.floating]] = {"fp32": np.float32, "fp16": np.float16}
+
+
+def float_dtype(precision: str) -> type[np.floating]:
+    """The numpy dtype of `precision` ("fp32" or "fp16"); SpecError for anything else."""
+    if precision not in PRECISIONS:
+        raise SpecError(f"precision: must be one of {sorted(PRECISIONS)}; got {precision!r}")
+    return PRECISIONS[precision]
+
+
 def add_spec_inputs(
-    network: Network, spec: RNNSpec, *, as_inputs: bool = True, dynamic_batch: bool = False
+    network: Network,
+    spec: RNNSpec,
+    *,
+    as_inputs: bool = True,
+    dynamic_batch: bool = False,
+    precision: str = "fp32",
 ) -> tuple[RNNInputs, dict[str, np.ndarray], ProfileShapes]:
     """Create the input tensor plus lengths/states the spec sets.
 
     `as_inputs` makes lengths and states network inputs (else constants); `dynamic_batch` declares
     the first leading dim as -1 with a profile from 1 to its size (states then must be inputs).
+    `precision` sets the dtype of the input and states (lengths stay int32).
     """
     trt_mod = trt.load()
+    np_float = float_dtype(precision)
+    trt_float = trt_mod.float16 if np_float is np.float16 else trt_mod.float32
     if dynamic_batch and not spec.batch_shape:
         raise SpecError("dynamic_batch: needs at least one leading dim in batch_shape; got ()")
     feeds: dict[str, np.ndarray] = {}
@@ -71,12 +92,12 @@ def add_spec_inputs(
         _keep_alive(network, value)
         return layer.get_output(0)
 
-    x = np.zeros(spec.input_shape, dtype=np.float32)
+    x = np.zeros(spec.input_shape, dtype=np_float)
     inputs = RNNInputs(
-        input=declare(INPUT, x, trt_mod.float32),
+        input=declare(INPUT, x, trt_float),
         seq_lengths=tensor(SEQ_LENGTHS, spec.seq_lengths, np.int32, trt_mod.int32),
-        hidden_state=tensor(HIDDEN_STATE, spec.hidden_state, np.float32, trt_mod.float32),
-        cell_state=tensor(CELL_STATE, spec.cell_state, np.float32, trt_mod.float32),
+        hidden_state=tensor(HIDDEN_STATE, spec.hidden_state, np_float, trt_float),
+        cell_state=tensor(CELL_STATE, spec.cell_state, np_float, trt_float),
     )
     del feeds[INPUT]  # the caller supplies x
     return inputs, feeds, profile
@@ -97,14 +118,20 @@ def build_spec_network(
     *,
     as_inputs: bool = True,
     dynamic_batch: bool = False,
+    precision: str = "fp32",
 ) -> SpecNetwork:
-    """A fresh network holding `build(network, spec, inputs)` with outputs marked and feeds ready."""
+    """A fresh network holding `build(network, spec, inputs)` with outputs marked and feeds ready.
+
+    `precision="fp16"` makes it a float16 network (input, states and, through the backend, weights).
+    """
     spec.validate()
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    x = np.ascontiguousarray(x, dtype=float_dtype(precision))
     if x.shape != spec.input_shape:
         raise SpecError(f"input: shape {x.shape}; expected {spec.input_shape} = (*batch_shape, T, E)")
     builder, network = trt.create_network()
-    inputs, feeds, profile = add_spec_inputs(network, spec, as_inputs=as_inputs, dynamic_batch=dynamic_batch)
+    inputs, feeds, profile = add_spec_inputs(
+        network, spec, as_inputs=as_inputs, dynamic_batch=dynamic_batch, precision=precision
+    )
     feeds = {INPUT: x, **feeds}
     outputs = build(network, spec, inputs)
     mark_outputs(network, outputs)
@@ -119,12 +146,23 @@ def serialize_network(
     fp16: bool = False,
     workspace: int | None = None,
 ) -> bytes:
-    """`build_serialized_network` with an optional profile; BuildError when TensorRT returns None."""
+    """`build_serialized_network` with an optional profile; BuildError when TensorRT returns None.
+
+    `fp16` sets BuilderFlag.FP16 (TensorRT may then pick fp16 kernels for fp32 layers). A flavor
+    without that flag refuses it with ConfigurationError rather than silently building fp32: there
+    precision follows the network's tensor types (`build_spec_network(..., precision="fp16")`).
+    """
     trt_mod = trt.load()
     config = builder.create_builder_config()
     if workspace is not None:
         config.set_memory_pool_limit(trt_mod.MemoryPoolType.WORKSPACE, workspace)
-    if fp16 and hasattr(trt_mod.BuilderFlag, "FP16"):
+    if fp16:
+        if not has_fp16_flag():
+            raise ConfigurationError(
+                f"fp16: {trt.flavor()} {trt.version()} has no BuilderFlag.FP16 (its networks are strongly "
+                "typed: precision follows the tensors' types); build the network in float16 instead, "
+                'e.g. build_spec_network(..., precision="fp16") or `trtrnn build --precision fp16`'
+            )
         config.set_flag(trt_mod.BuilderFlag.FP16)
     if profile:
         opt = builder.create_optimization_profile()
@@ -138,6 +176,11 @@ def serialize_network(
             f"({network.num_layers} layers); run with a VERBOSE trt.Logger to see why"
         )
     return bytes(memoryview(blob))
+
+
+def has_fp16_flag() -> bool:
+    """Whether this TensorRT has BuilderFlag.FP16 (TensorRT 10 does; TensorRT for RTX does not)."""
+    return hasattr(trt.load().BuilderFlag, "FP16")
 
 
 def _keep_alive(network: Network, array: np.ndarray) -> None:

@@ -207,11 +207,26 @@ def dynamic_cases() -> list[Case]:
 
 
 def fp16_cases() -> list[Case]:
-    """fp16 engines: judged with fp16 tolerances where an engine runs (executed tier)."""
+    """float16 networks (input, states, weights): every op, stacked and bidirectional, with ragged
+    lengths and states as inputs; judged with the fp16 tolerances against the reference on the
+    fp16-rounded data (cases.rounded)."""
     cases = []
     for index, op in enumerate(OPS):
-        spec = RNNSpec.random(600 + index, op=str(op), hidden_size=16, max_seq_length=5, batch_shape=(2,))
-        cases.append(Case(f"fp16-{op}", spec, spec.random_input(700 + index), "matrix", precision="fp16"))
+        spec = RNNSpec.random(
+            600 + index,
+            op=str(op),
+            hidden_size=16,
+            max_seq_length=5,
+            data_length=8,
+            num_layers=2,
+            direction="BIDIRECTION",
+            batch_shape=(3,),
+            seq_lengths="ragged",
+            states=True,
+        )
+        cases.append(
+            Case(f"fp16-{op}-bi-L2", spec, spec.random_input(700 + index), "matrix", precision="fp16")
+        )
     return cases
 
 

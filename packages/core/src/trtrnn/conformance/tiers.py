@@ -22,7 +22,7 @@ from trtrnn.conformance.cases import Case
 from trtrnn.conformance.compare import Comparison, compare
 from trtrnn.conformance.matrix import slice_batch
 from trtrnn.errors import ExecutionUnavailableError, UnsupportedLayerError
-from trtrnn.network import SpecNetwork, build_spec_network, serialize_network
+from trtrnn.network import SpecNetwork, build_spec_network, has_fp16_flag, serialize_network
 
 TIERS = ("built", "evaluated", "executed")
 
@@ -80,7 +80,12 @@ class CaseRun:
             c = self.case
             try:
                 self._network = build_spec_network(
-                    self.backend.build, c.spec, c.x, as_inputs=c.as_inputs, dynamic_batch=c.dynamic_batch
+                    self.backend.build,
+                    c.spec,
+                    c.x,
+                    as_inputs=c.as_inputs,
+                    dynamic_batch=c.dynamic_batch,
+                    precision=c.precision,
                 )
             except Exception as exc:
                 self._network = exc
@@ -117,13 +122,9 @@ class CaseRun:
         problem = _shape_problem(self.case, net)
         if problem:
             return TierResult(Status.FAIL, problem, detail=problem)
-        fp16 = self.case.precision == "fp16"
-        if fp16 and not hasattr(trt.load().BuilderFlag, "FP16"):
-            return TierResult(
-                Status.NOT_RUN,
-                f"{trt.flavor()} {trt.version()} has no FP16 builder flag (fp16 engines need strongly "
-                "typed fp16 networks there)",
-            )
+        # an fp16 case is a float16 network; where TensorRT also has BuilderFlag.FP16 (TensorRT 10's
+        # weakly typed networks) it is set too, so the builder may pick fp16 kernels for every layer
+        fp16 = self.case.precision == "fp16" and has_fp16_flag()
         try:
             return serialize_network(net.builder, net.network, net.profile, fp16=fp16)
         except Exception as exc:
@@ -132,12 +133,6 @@ class CaseRun:
             )
 
     def _evaluated(self) -> TierResult:
-        if self.case.precision != "fp32":
-            return TierResult(
-                Status.NOT_RUN,
-                f"{self.case.precision} is a property of the engine; the CPU evaluator runs the fp32 "
-                "network definition (the fp32 cases cover it)",
-            )
         try:
             net = self.network()
         except Exception as exc:

@@ -16,9 +16,8 @@ import numpy as np
 
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import SpecError
+from trtrnn.network import PRECISIONS
 from trtrnn.spec import RNNSpec
-
-PRECISIONS = ("fp32", "fp16")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,8 @@ class Tolerance:
 
 
 #: fp32: the oracle computes in float64 and rounds once; an fp32 engine rounds at every step, and
-#: recurrences amplify that over T steps. fp16: ~3 decimal digits per step.
+#: recurrences amplify that over T steps. fp16: unit roundoff 2^-11 (4.9e-4) per operation, carried
+#: through T steps and every stack layer; the oracle sees the same fp16-rounded data (cases.rounded).
 TOLERANCES: dict[tuple[RNNOperation, str], Tolerance] = {
     (RNNOperation.RELU, "fp32"): Tolerance(rtol=1e-4, atol=1e-5),
     (RNNOperation.TANH, "fp32"): Tolerance(rtol=1e-4, atol=1e-5),
@@ -50,7 +50,7 @@ def tolerance(op: RNNOperation, precision: str = "fp32") -> Tolerance:
     """The tolerance for `op` at `precision` ("fp32" or "fp16")."""
     key = (RNNOperation(op), precision)
     if key not in TOLERANCES:
-        raise SpecError(f"precision: expected one of {PRECISIONS}; got {precision!r}")
+        raise SpecError(f"precision: expected one of {sorted(PRECISIONS)}; got {precision!r}")
     return TOLERANCES[key]
 
 
