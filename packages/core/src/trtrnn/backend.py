@@ -81,7 +81,9 @@ class Backend:
 
     `unsupported` maps each feature the backend's API contract cannot express to the reason; the
     conformance suite reports cases needing them as N/A with that reason. `availability()` returns
-    `(True, "")` or `(False, why)`.
+    `(True, "")` or `(False, why)`. `lowering` declares that `build` puts the whole contract onto
+    modern TensorRT layers and accepts `name=` (a prefix for its layers' names): the compatibility
+    APIs lower onto such a backend where TensorRT lacks their layer (`trtrnn.registry.lowering`).
     """
 
     name: str
@@ -89,6 +91,7 @@ class Backend:
     build: BuildFunction
     unsupported: Mapping[Feature, str] = field(default_factory=dict)
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
+    lowering: bool = False
 
     def missing_features(self, needed: frozenset[Feature]) -> dict[Feature, str]:
         """The subset of `needed` this backend cannot express, with its reasons."""

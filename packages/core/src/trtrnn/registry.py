@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import pluggy
 
@@ -57,3 +58,39 @@ def get(name: str) -> Backend:
             "(backends are packages registering under the 'trtrnn' entry-point group)"
         )
     return found[name]
+
+
+#: The lowering compatibility APIs use when several are installed (others only when it is absent).
+DEFAULT_LOWERING = "rnn-loop"
+
+
+def lowering(found: Mapping[str, Backend] | None = None) -> Backend:
+    """The backend compatibility APIs lower onto where TensorRT lacks their layer.
+
+    Among `found` (default: the installed backends), the available ones declaring `lowering` and
+    no unsupported feature: DEFAULT_LOWERING if among them, else the first by name. BackendError says
+    what to install when there is none, or why the installed ones cannot run here.
+    """
+    found = backends() if found is None else found
+    candidates = [b for b in found.values() if b.lowering and not b.unsupported]
+    if not candidates:
+        raise BackendError(
+            "no lowering backend is installed (one that declares `lowering=True` and expresses every "
+            "feature): pip install trtrnn-loop"
+        )
+    ready = [b for b in candidates if b.availability()[0]]
+    if not ready:
+        reasons = "; ".join(f"{b.name}: {b.availability()[1]}" for b in candidates)
+        raise BackendError(f"no lowering backend is available here ({reasons})")
+    return next((b for b in ready if b.name == DEFAULT_LOWERING), ready[0])
+
+
+def compatibility_availability(api: str, native: bool) -> tuple[bool, str]:
+    """A compatibility backend's availability: TensorRT has `api` natively, or a lowering can run."""
+    if native:
+        return True, ""
+    try:
+        lowering()
+    except BackendError as exc:
+        return False, f"this TensorRT has no {api}, and {exc}"
+    return True, ""

@@ -21,6 +21,7 @@ import numpy as np
 import trtrnn
 from trtrnn import trt
 from trtrnn.errors import ExecutionUnavailableError, ShapeError, SpecError, TrtrnnError
+from trtrnn.lazylayer import positive_int
 from trtrnn.network import ProfileShapes, keep_alive, serialize_network
 from trtrnn_legacy import layer as legacy_layer
 from trtrnn_legacy import native
@@ -152,7 +153,7 @@ class ImplicitBatchNetwork:
     """
 
     def __init__(self, max_batch_size: int = 1) -> None:
-        self.max_batch_size = legacy_layer.positive_int("max_batch_size", max_batch_size)
+        self.max_batch_size = positive_int("max_batch_size", max_batch_size)
         self.native = native.available()
         if self.native:  # TensorRT <= 7: a real implicit-batch network (no creation flags)
             trt_mod = trt.load()

@@ -9,15 +9,15 @@ is checked there (`RNNSpec.validate` and the blob sizes); afterwards it is froze
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Network, RNNOutputs, Tensor, num_outputs, output_index
+from trtrnn.backend import Network, RNNOutputs, Tensor
 from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
-from trtrnn.errors import ConfigurationError, ShapeError, SpecError
+from trtrnn.errors import ShapeError, SpecError
+from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
 from trtrnn.spec import RNNSpec
 from trtrnn_legacy import blob, lowering, native
 
@@ -47,23 +47,6 @@ class PlainTensors:
         return lowering.dims_of(tensor)
 
 
-def positive_int(field: str, value: object) -> int:
-    """`value` as an int, or SpecError naming `field` unless it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise SpecError(f"{field}: must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _setting(field: str, convert: Callable[[RNNLayer, object, str], object], doc: str) -> property:
-    """A settable attribute stored converted in `_<field>`, refused once the layer was lowered."""
-
-    def set_value(layer: RNNLayer, value: object) -> None:
-        layer._configure(field)
-        setattr(layer, "_" + field, convert(layer, value, field))
-
-    return property(lambda layer: getattr(layer, "_" + field), set_value, doc=doc)
-
-
 def _state_tensor(layer: RNNLayer, value: object, field: str) -> object:
     """A state tensor of the layer's network as the user gave it (checked now, unwrapped at lowering)."""
     if value is not None:
@@ -71,7 +54,7 @@ def _state_tensor(layer: RNNLayer, value: object, field: str) -> object:
     return value
 
 
-class RNNLayer:
+class RNNLayer(LazyRNNLayer):
     """What `add_rnn` returns: IRNNLayer's attributes, lowered at the first `get_output`.
 
     Read-only: `num_layers`, `hidden_size`, `max_seq_length`, `data_length`. Settable until the first
@@ -79,6 +62,8 @@ class RNNLayer:
     `direction` (trtrnn or TensorRT enum members, names or ints), `hidden_state`, `cell_state`
     (tensors `[L', N, H]`, None = zeros).
     """
+
+    lazy_release = "TensorRT 7"
 
     def __init__(
         self,
@@ -122,63 +107,23 @@ class RNNLayer:
         self._weights = self._checked_blob(blob.WEIGHTS, weights)
         self._bias = self._checked_blob(blob.BIAS, bias)
 
-    # ---- read-only shape facts -------------------------------------------------------------------
-    @property
-    def num_layers(self) -> int:
-        """L: stacked layers (a bidirectional layer counts once)."""
-        return self._num_layers
-
-    @property
-    def hidden_size(self) -> int:
-        return self._hidden_size
-
-    @property
-    def max_seq_length(self) -> int:
-        return self._max_seq_length
-
     @property
     def data_length(self) -> int:
         """E: the input's last dim."""
         return lowering.dims_of(self._input)[-1]
 
-    @property
-    def num_outputs(self) -> int:
-        """3 for LSTM (output, final hidden, final cell), else 2."""
-        return num_outputs(self._op)
+    # ---- settable configuration (trtrnn.lazylayer.Setting) -----------------------------------
+    op = Setting(lambda _, v, f: coerce(RNNOperation, v, f), "RNNOperation: RELU, TANH, LSTM or GRU.")
+    input_mode = Setting(lambda _, v, f: coerce(RNNInputMode, v, f), "RNNInputMode: LINEAR or SKIP.")
+    direction = Setting(lambda _, v, f: coerce(RNNDirection, v, f), "UNIDIRECTION or BIDIRECTION.")
+    weights = Setting(lambda layer, v, _: layer._checked_blob(blob.WEIGHTS, v), "The weight blob (flat).")
+    bias = Setting(lambda layer, v, _: layer._checked_blob(blob.BIAS, v), "The bias blob (flat).")
+    hidden_state = Setting(_state_tensor, "Initial hidden state `[L', N, H]` (None = zeros).")
+    cell_state = Setting(_state_tensor, "Initial cell state `[L', N, H]`, LSTM (None = zeros).")
 
-    # ---- settable configuration (see _setting) ------------------------------------------------
-    op = _setting("op", lambda _, v, f: coerce(RNNOperation, v, f), "RNNOperation: RELU, TANH, LSTM or GRU.")
-    input_mode = _setting(
-        "input_mode", lambda _, v, f: coerce(RNNInputMode, v, f), "RNNInputMode: LINEAR or SKIP."
-    )
-    direction = _setting(
-        "direction", lambda _, v, f: coerce(RNNDirection, v, f), "UNIDIRECTION or BIDIRECTION."
-    )
-    weights = _setting(
-        "weights",
-        lambda layer, v, _: layer._checked_blob(blob.WEIGHTS, v),
-        "The weight blob (flat, read-only).",
-    )
-    bias = _setting(
-        "bias", lambda layer, v, _: layer._checked_blob(blob.BIAS, v), "The bias blob (flat, read-only)."
-    )
-    hidden_state = _setting(
-        "hidden_state", _state_tensor, "Initial hidden state `[L', N, H]` (None = zeros)."
-    )
-    cell_state = _setting(
-        "cell_state", _state_tensor, "Initial cell state `[L', N, H]`, LSTM (None = zeros)."
-    )
-
-    # ---- outputs ---------------------------------------------------------------------------------
-    def get_output(self, index: int) -> object:
-        """Output 0 `[T, N, K*H]`, 1 final hidden `[L', N, H]`, 2 final cell `[L', N, H]` (LSTM).
-
-        The first call checks the whole configuration and adds the RNN's layers to the network.
-        """
-        index = output_index(index, self._op)
-        if self._outputs is None:
-            self._outputs = self._lower()
-        return self._tensors.wrap(self._outputs.get(index))
+    # ---- outputs (get_output: trtrnn.lazylayer.LazyRNNLayer) -----------------------------------
+    def _wrap(self, tensor: Tensor) -> object:
+        return self._tensors.wrap(tensor)
 
     def spec(self) -> RNNSpec:
         """The validated RNNSpec of this configuration, weights cut out of the blobs (batch-major view)."""
@@ -204,30 +149,13 @@ class RNNLayer:
 
     def _lower(self) -> RNNOutputs:
         spec = self.spec()
-        if self._cell_state is not None and spec.op != RNNOperation.LSTM:
-            raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
+        self._check_cell_state(self._cell_state)
         add = native.add_rnn if native.available() else lowering.add_rnn
         hidden, cell = (
             None if t is None else self._tensors.unwrap(t, field)
             for t, field in ((self._hidden_state, "hidden_state"), (self._cell_state, "cell_state"))
         )
         return add(self._network, spec, self._input, hidden, cell, name=self.name)
-
-    def _configure(self, field: str) -> None:
-        if self._outputs is not None:
-            raise ConfigurationError(
-                f"{field}: cannot change after get_output() was called; the RNN was added to the network "
-                "at that call (TensorRT 7 built lazily, trtrnn cannot), so configure the layer completely "
-                "before the first get_output()"
-            )
-
-    def __repr__(self) -> str:
-        state = "lowered" if self._outputs is not None else "configuring"
-        return (
-            f"<RNNLayer {self.name!r} {self._op.name} L={self._num_layers} H={self._hidden_size} "
-            f"T={self._max_seq_length} E={self.data_length} {self._direction.name} "
-            f"{self._input_mode.name} ({state})>"
-        )
 
 
 def add_rnn(

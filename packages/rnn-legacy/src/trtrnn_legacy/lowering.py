@@ -1,4 +1,4 @@
-"""The legacy layer on a TensorRT without IRNNLayer: sequence-major tensors around `trtrnn_loop.add_rnn`.
+"""The legacy layer on a TensorRT without IRNNLayer: sequence-major tensors around the registered lowering.
 
 Legacy tensors are `[I?, T, N, E]` / `[I?, L', N, H]`, where `I` is the implicit batch (present in an
 `ImplicitBatchNetwork`'s real network, absent in a plain explicit network). The add_rnn_v2 contract
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trtrnn import registry
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.errors import ShapeError
 from trtrnn.network import keep_alive
@@ -93,15 +94,17 @@ def _broadcast_batch(network: Network, state: Tensor, x: Tensor, name: str) -> T
 def add_rnn(
     network: Network, spec: RNNSpec, x: Tensor, hidden: Tensor | None, cell: Tensor | None, *, name: str
 ) -> RNNOutputs:
-    """The validated `spec` on legacy tensors; outputs `[I?, T, N, K*H]`, `[I?, L', N, H]` (x2 for LSTM)."""
-    import trtrnn_loop  # the public ILoop lowering (rnn-loop)
+    """The validated `spec` on legacy tensors; outputs `[I?, T, N, K*H]`, `[I?, L', N, H]` (x2 for LSTM).
 
+    The batch-major RNN itself comes from the registered lowering (rnn-loop's public `add_rnn` by
+    default), found through core's registry.
+    """
     inputs = RNNInputs(
         input=_swap(network, x, f"{name}.input.to_batch_major"),
         hidden_state=_state(network, spec, x, hidden, "hidden_state", name),
         cell_state=_state(network, spec, x, cell, "cell_state", name),
     )
-    out = trtrnn_loop.add_rnn(network, spec, inputs, name=name)
+    out = registry.lowering().build(network, spec, inputs, name=name)
     back = [
         None if t is None else _swap(network, t, f"{name}.{what}.to_sequence_major")
         for t, what in ((out.output, "output"), (out.hidden, "hidden"), (out.cell, "cell"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 
 import trtrnn
-from trtrnn import trt
+from trtrnn import registry, trt
 from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import Feature, RNNSpec
@@ -99,13 +99,7 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
 def _availability() -> tuple[bool, str]:
     if not trt.available():
         return False, f"no TensorRT is importable; {trt.INSTALL_HINT}"
-    if trt.native_rnn_implicit_batch():
-        return True, ""
-    try:
-        import trtrnn_loop  # noqa: F401  (the lowering used where TensorRT has no add_rnn)
-    except ImportError as exc:
-        return False, f"this TensorRT has no add_rnn and trtrnn-loop is not importable ({exc})"
-    return True, ""
+    return registry.compatibility_availability("add_rnn", bool(trt.native_rnn_implicit_batch()))
 
 
 BACKEND = Backend(

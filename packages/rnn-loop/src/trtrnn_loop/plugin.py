@@ -20,6 +20,7 @@ BACKEND = Backend(
     build=add_rnn,
     unsupported={},
     availability=_availability,
+    lowering=True,
 )
 
 

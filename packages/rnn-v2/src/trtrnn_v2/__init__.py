@@ -2,7 +2,8 @@
 
 `add_rnn_v2(network, input, layer_count, hidden_size, max_seq_length, op)` returns a layer with
 IRNNv2Layer's attributes and methods. Where the installed TensorRT still has add_rnn_v2 the layer
-delegates to it; elsewhere it lowers onto ILoop through `trtrnn_loop.add_rnn`. To keep the
+delegates to it; elsewhere it lowers onto ILoop through the registered lowering backend
+(`trtrnn.registry.lowering()`: rnn-loop's public `add_rnn` by default). To keep the
 `network.add_rnn_v2(...)` call syntax, use `from trtrnn_v2 import tensorrt as trt` (see that module).
 """
 

@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trtrnn import trt
-from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor, num_outputs, output_index
+from trtrnn import registry, trt
+from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
-from trtrnn.errors import ConfigurationError, GateError, MissingWeightsError, ShapeError, SpecError
+from trtrnn.errors import GateError, MissingWeightsError, ShapeError, SpecError
+from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
 from trtrnn.spec import RNNSpec, WeightKey, key_name
 from trtrnn_v2 import native
 from trtrnn_v2.tensors import DYNAMIC, dims_of, fit
@@ -31,36 +32,17 @@ class WeightLayoutWarning(UserWarning):
     """A 2-D weight of the right size but another shape was read row-major, as TensorRT 8 did."""
 
 
-def _enum(enum_cls: type) -> Callable[[object, str], object]:
-    return lambda value, field: coerce(enum_cls, value, field)
+def _enum(enum_cls: type) -> Callable[[object, object, str], object]:
+    return lambda _, value, field: coerce(enum_cls, value, field)
 
 
-def _tensor(value: object, field: str) -> Tensor | None:
+def _tensor(_: object, value: object, field: str) -> Tensor | None:
     if value is not None and not isinstance(value, trt.load().ITensor):
         raise SpecError(f"{field}: expected an ITensor (or None to unset); got {type(value).__name__}")
     return value
 
 
-class _Setting:
-    """A settable attribute of the layer: converted on assignment, frozen once outputs exist."""
-
-    def __init__(self, convert: Callable[[object, str], object], doc: str) -> None:
-        self.convert = convert
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.attr = "_" + name
-
-    def __get__(self, obj: object, objtype: type | None = None) -> object:
-        return self if obj is None else getattr(obj, self.attr)
-
-    def __set__(self, obj: RNNv2Layer, value: object) -> None:
-        obj._check_configurable(self.name)
-        setattr(obj, self.attr, self.convert(value, self.name))
-
-
-class RNNv2Layer:
+class RNNv2Layer(LazyRNNLayer):
     """What `add_rnn_v2` returns: IRNNv2Layer's attributes and methods, lowered on first `get_output`.
 
     Read-only: `num_layers`, `hidden_size`, `max_seq_length`, `data_length`. Settable until the first
@@ -69,12 +51,13 @@ class RNNv2Layer:
     `trtrnn_v2.tensors`), and per-gate weights and biases.
     """
 
-    op = _Setting(_enum(RNNOperation), "RNNOperation: RELU, TANH, LSTM or GRU.")
-    input_mode = _Setting(_enum(RNNInputMode), "RNNInputMode: LINEAR (W.x) or SKIP (x added as is).")
-    direction = _Setting(_enum(RNNDirection), "RNNDirection: UNIDIRECTION or BIDIRECTION.")
-    seq_lengths = _Setting(_tensor, "int32 ITensor [B...] of per-sequence lengths; None = all T.")
-    hidden_state = _Setting(_tensor, "ITensor [B..., L', H] of initial hidden states; None = zeros.")
-    cell_state = _Setting(_tensor, "ITensor [B..., L', H] of initial cell states (LSTM); None = zeros.")
+    lazy_release = "TensorRT 8"
+    op = Setting(_enum(RNNOperation), "RNNOperation: RELU, TANH, LSTM or GRU.")
+    input_mode = Setting(_enum(RNNInputMode), "RNNInputMode: LINEAR (W.x) or SKIP (x added as is).")
+    direction = Setting(_enum(RNNDirection), "RNNDirection: UNIDIRECTION or BIDIRECTION.")
+    seq_lengths = Setting(_tensor, "int32 ITensor [B...] of per-sequence lengths; None = all T.")
+    hidden_state = Setting(_tensor, "ITensor [B..., L', H] of initial hidden states; None = zeros.")
+    cell_state = Setting(_tensor, "ITensor [B..., L', H] of initial cell states (LSTM); None = zeros.")
 
     def __init__(
         self,
@@ -90,9 +73,8 @@ class RNNv2Layer:
             ("hidden_size", hidden_size),
             ("max_seq_length", max_seq_length),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise SpecError(f"add_rnn_v2 {field}: must be a positive integer; got {value!r}")
-        dims = dims_of(_tensor(input, "add_rnn_v2 input"))
+            positive_int(f"add_rnn_v2 {field}", value)
+        dims = dims_of(_tensor(self, input, "add_rnn_v2 input"))
         if len(dims) < 2 or dims[-1] == DYNAMIC or dims[-2] != max_seq_length:
             raise ShapeError(
                 f"add_rnn_v2 input: shape {dims}; expected (*B, T={max_seq_length}, E) with T equal to "
@@ -112,29 +94,10 @@ class RNNv2Layer:
         self._outputs: RNNOutputs | None = None
         self.name = f"rnn_v2_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
 
-    # ---- read-only shape facts -------------------------------------------------------------------
-    @property
-    def num_layers(self) -> int:
-        """L: stacked layers (a bidirectional layer counts once)."""
-        return self._num_layers
-
-    @property
-    def hidden_size(self) -> int:
-        return self._hidden_size
-
-    @property
-    def max_seq_length(self) -> int:
-        return self._max_seq_length
-
     @property
     def data_length(self) -> int:
         """E: the input's last dim."""
         return dims_of(self._input)[-1]
-
-    @property
-    def num_outputs(self) -> int:
-        """3 for LSTM (output, final hidden, final cell), else 2."""
-        return num_outputs(self._op)
 
     # ---- weights and biases ----------------------------------------------------------------------
     def set_weights_for_gate(self, layer_index: int, gate: object, is_w: bool, weights: object) -> None:
@@ -206,17 +169,7 @@ class RNNv2Layer:
             raise MissingWeightsError(f"{what}{key_name(key)}: never set on this layer")
         return store[key]
 
-    # ---- outputs ---------------------------------------------------------------------------------
-    def get_output(self, index: int) -> Tensor:
-        """Output 0 `[B..., T, K*H]`, 1 final hidden `[B..., L', H]`, 2 final cell (LSTM).
-
-        The first call checks the whole configuration and adds the RNN's layers to the network.
-        """
-        index = output_index(index, self._op)
-        if self._outputs is None:
-            self._outputs = self._lower()
-        return self._outputs.get(index)
-
+    # ---- outputs (get_output: trtrnn.lazylayer.LazyRNNLayer) -----------------------------------
     def spec(self) -> RNNSpec:
         """The validated RNNSpec this configuration describes (dynamic leading dims count as 1).
 
@@ -253,8 +206,7 @@ class RNNv2Layer:
         trt_mod = trt.load()
         dims = dims_of(self._input)
         batch, state = dims[:-2], (*dims[:-2], spec.num_layer_indices, spec.hidden_size)
-        if self._cell_state is not None and spec.op != RNNOperation.LSTM:
-            raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
+        self._check_cell_state(self._cell_state)
         fitted = {}
         for field, expected, dtype in (
             ("seq_lengths", batch, trt_mod.int32),
@@ -266,22 +218,6 @@ class RNNv2Layer:
                 raise ShapeError(f"{field}: dtype {tensor.dtype}; expected {dtype}")
             fitted[field] = None if tensor is None else fit(self._network, tensor, expected, field, self.name)
         return RNNInputs(self._input, **fitted)
-
-    def _check_configurable(self, field: str) -> None:
-        if self._outputs is not None:
-            raise ConfigurationError(
-                f"{field}: cannot change after get_output() was called; the RNN was lowered into the "
-                "network at that call (TensorRT 8 built lazily, trtrnn cannot), so configure the layer "
-                "completely before the first get_output()"
-            )
-
-    def __repr__(self) -> str:
-        state = "lowered" if self._outputs is not None else "configuring"
-        return (
-            f"<RNNv2Layer {self.name!r} {self._op.name} L={self._num_layers} H={self._hidden_size} "
-            f"T={self._max_seq_length} E={self.data_length} {self._direction.name} "
-            f"{self._input_mode.name} ({state})>"
-        )
 
 
 def add_rnn_v2(
@@ -301,9 +237,8 @@ def add_rnn_v2(
 
 
 def _loop_lowering() -> Callable[..., RNNOutputs]:
-    import trtrnn_loop  # imported late: rnn-loop is only needed where TensorRT lacks add_rnn_v2
-
-    return trtrnn_loop.add_rnn
+    """The registered lowering (rnn-loop's public `add_rnn` by default), found through core's registry."""
+    return registry.lowering().build
 
 
 def _float_array(what: str, key: WeightKey, value: object) -> np.ndarray:

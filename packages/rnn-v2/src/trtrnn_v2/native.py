@@ -32,7 +32,7 @@ def _trt_member(trt_mod: object, member: enum.IntEnum) -> object:
 
 
 def add_rnn_v2(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str = "rnn_v2") -> RNNOutputs:
-    """The spec as one native IRNNv2Layer called `name`; same signature as `trtrnn_loop.add_rnn`."""
+    """The spec as one native IRNNv2Layer called `name`; same signature as a lowering's build."""
     trt_mod = trt.load()
     layer = network.add_rnn_v2(
         inputs.input,

@@ -8,6 +8,7 @@ users call, not a shortcut around it.
 from __future__ import annotations
 
 import trtrnn
+from trtrnn import registry
 from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs
 from trtrnn.spec import RNNSpec
 from trtrnn_v2 import native
@@ -31,13 +32,7 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
 
 
 def _availability() -> tuple[bool, str]:
-    if native.available():
-        return True, ""
-    try:
-        import trtrnn_loop  # noqa: F401  (the lowering used where TensorRT has no add_rnn_v2)
-    except ImportError as exc:
-        return False, f"this TensorRT has no add_rnn_v2 and trtrnn-loop is not importable ({exc})"
-    return True, ""
+    return registry.compatibility_availability("add_rnn_v2", native.available())
 
 
 BACKEND = Backend(

@@ -1,0 +1,65 @@
+"""`trtrnn.lazylayer`: the configure-then-lower-once life cycle both compatibility layers share."""
+
+from __future__ import annotations
+
+import pytest
+
+from trtrnn.backend import RNNOutputs
+from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
+from trtrnn.errors import ConfigurationError, SpecError
+from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
+
+
+class Recording(LazyRNNLayer):
+    """A stand-in whose lowering returns labelled placeholders and counts its calls."""
+
+    lazy_release = "TensorRT 8"
+    op = Setting(lambda _, v, f: coerce(RNNOperation, v, f), "op")
+
+    def __init__(self) -> None:
+        self._op, self._input_mode, self._direction = (
+            RNNOperation.RELU,
+            RNNInputMode.LINEAR,
+            RNNDirection.UNIDIRECTION,
+        )
+        self._num_layers, self._hidden_size, self._max_seq_length = 1, 4, 3
+        self._outputs = None
+        self.name = "rnn"
+        self.lowered = 0
+
+    @property
+    def data_length(self) -> int:
+        return 2
+
+    def _lower(self) -> RNNOutputs:
+        self.lowered += 1
+        return RNNOutputs("out", "hidden", "cell" if self._op == RNNOperation.LSTM else None)
+
+
+def test_configure_freely_then_lower_once_then_frozen() -> None:
+    layer = Recording()
+    layer.op = "LSTM"  # reconfigured after creation, as the cookbook does
+    assert layer.num_outputs == 3 and "(configuring)" in repr(layer)
+    assert [layer.get_output(i) for i in (0, 1, 2, 0)] == ["out", "hidden", "cell", "out"]
+    assert layer.lowered == 1 and "(lowered)" in repr(layer)
+    with pytest.raises(
+        ConfigurationError, match=r"op: cannot change after get_output\(\).*TensorRT 8 built lazily"
+    ):
+        layer.op = "GRU"
+    assert layer.op == RNNOperation.LSTM
+
+
+def test_output_index_and_cell_state_rules() -> None:
+    layer = Recording()
+    with pytest.raises(SpecError, match=r"get_output index: must be in \[0, 2\) for op RELU"):
+        layer.get_output(2)
+    assert layer.lowered == 0  # a bad index is refused before anything is added to the network
+    with pytest.raises(SpecError, match="cell_state: only LSTM has a cell state; op is RELU"):
+        layer._check_cell_state(object())
+    layer._check_cell_state(None)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "3"])
+def test_positive_int_names_the_field(value: object) -> None:
+    with pytest.raises(SpecError, match=rf"add_rnn hidden_size: must be a positive integer; got {value!r}"):
+        positive_int("add_rnn hidden_size", value)

@@ -1,0 +1,47 @@
+"""`trtrnn.registry.lowering`: how compatibility backends find the lowering without importing it."""
+
+from __future__ import annotations
+
+import pytest
+
+from trtrnn import Backend, Feature, registry
+from trtrnn.errors import BackendError
+
+
+def _backend(name: str, *, lowering: bool = True, available: bool = True, **extra: object) -> Backend:
+    def build(network, spec, inputs, *, name=None):  # never called here
+        raise AssertionError("not built")
+
+    why = "" if available else f"{name} needs a GPU"
+    return Backend(name, "test", build, availability=lambda: (available, why), lowering=lowering, **extra)
+
+
+def test_the_installed_lowering_is_rnn_loop() -> None:
+    found = registry.lowering()
+    assert found.name == registry.DEFAULT_LOWERING == "rnn-loop"
+    assert found is registry.get("rnn-loop")
+
+
+def test_default_lowering_is_preferred_then_first_by_name() -> None:
+    others = {n: _backend(n) for n in ("a-loop", "z-loop")}
+    assert registry.lowering({**others, "rnn-loop": _backend("rnn-loop")}).name == "rnn-loop"
+    assert registry.lowering(others).name == "a-loop"
+
+
+def test_only_available_full_lowerings_count() -> None:
+    partial = _backend("partial", unsupported={Feature.SEQ_LENGTHS: "no lengths"})
+    api = _backend("api", lowering=False)
+    with pytest.raises(BackendError, match=r"no lowering backend is installed .*pip install trtrnn-loop"):
+        registry.lowering({"partial": partial, "api": api})
+    with pytest.raises(BackendError, match=r"no lowering backend is available here \(gpu: gpu needs a GPU\)"):
+        registry.lowering({"gpu": _backend("gpu", available=False)})
+
+
+def test_compatibility_availability_names_the_api_and_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert registry.compatibility_availability("add_rnn_v2", native=True) == (True, "")
+    assert registry.compatibility_availability("add_rnn_v2", native=False) == (True, "")  # rnn-loop installed
+    monkeypatch.setattr(registry, "backends", lambda: {})
+    ok, why = registry.compatibility_availability("add_rnn", native=False)
+    assert not ok and why.startswith("this TensorRT has no add_rnn, and no lowering backend is installed")
