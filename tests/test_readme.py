@@ -11,7 +11,12 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 #: READMEs whose every Python block is a complete program.
-READMES = ("README.md", "packages/rnn-loop/README.md")
+READMES = (
+    "README.md",
+    "packages/rnn-loop/README.md",
+    "packages/rnn-v2/README.md",
+    "packages/rnn-legacy/README.md",
+)
 BLOCKS = [
     (name, index, code)
     for name in READMES
