@@ -47,8 +47,8 @@ def test_relax_refuses_what_would_change_the_case() -> None:
     assert relax(case, {Feature.CELL_STATE}) is not None
     dynamic = dataclasses.replace(case, dynamic_batch=True)
     assert relax(dynamic, {Feature.STATE_INPUTS}) is None  # a -1 batch needs its data as inputs
-    judged = dataclasses.replace(case, expected={"output": np.zeros(1)}, oracle="onnxruntime")
-    assert relax(judged, {Feature.SEQ_LENGTHS}) is None  # another oracle's numbers cannot be recomputed
+    printed = dataclasses.replace(case, expected={"output": np.zeros(1)}, oracle="the seed's printed table")
+    assert relax(printed, {Feature.SEQ_LENGTHS}) is None  # printed numbers cannot be recomputed
     assert relax(_case(), {Feature.SEQ_LENGTHS}) is None  # nothing to take out
 
 
@@ -88,5 +88,22 @@ def test_docs_count_rnn_legacy_variants() -> None:
     from pathlib import Path
 
     docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
-    variants = relaxed_cases(matrix_cases(), {"rnn-legacy": _backend("rnn-legacy", Feature.SEQ_LENGTHS)})
-    assert f"seq_lengths) gets {len(variants)} variants" in docs
+    from trtrnn.conformance.cases import onnx_cases
+
+    legacy = {"rnn-legacy": _backend("rnn-legacy", Feature.SEQ_LENGTHS)}
+    matrix, onnx = relaxed_cases(matrix_cases(), legacy), relaxed_cases(onnx_cases(), legacy)
+    assert f"gets {len(matrix)} matrix variants" in docs and f"and {len(onnx)} onnxruntime variants" in docs
+
+
+def test_an_onnxruntime_case_is_rejudged_by_onnxruntime_on_the_relaxed_model() -> None:
+    from trtrnn.conformance.cases import onnx_cases
+    from trtrnn.reference import forward
+
+    case = next(c for c in onnx_cases() if c.spec.seq_lengths is not None and c.spec.op.name == "LSTM")
+    variant = relax(case, {Feature.SEQ_LENGTHS})
+    assert variant is not None and variant.oracle == "onnxruntime" and variant.spec.seq_lengths is None
+    got = variant.expected_outputs()  # onnxruntime, run now on the relaxed spec's ONNX model
+    want = forward(variant.spec, variant.x).as_dict()
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-5)
+    assert not np.allclose(got["output"], case.expected_outputs()["output"], atol=1e-3)  # lengths did matter

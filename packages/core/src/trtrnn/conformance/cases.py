@@ -211,6 +211,13 @@ def _onnxruntime(spec: RNNSpec, x: np.ndarray) -> Callable[[], Outputs]:
     return run
 
 
+#: Oracles that can judge any spec: name -> (spec, x) -> the lazily computed expected outputs. A case
+#: judged by one of these (or by the reference, `expected=None`) can be re-judged after its spec changes.
+SPEC_ORACLES: dict[str, Callable[[RNNSpec, np.ndarray], Callable[[], Outputs]]] = {
+    "onnxruntime": _onnxruntime,
+}
+
+
 def plugin_cases(pm: object | None = None) -> list[Case]:
     """Cases installed plugins contribute through the `conformance_cases(register)` hook."""
     from trtrnn import registry
