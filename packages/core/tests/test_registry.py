@@ -45,3 +45,11 @@ def test_compatibility_availability_names_the_api_and_what_is_missing(
     monkeypatch.setattr(registry, "backends", lambda: {})
     ok, why = registry.compatibility_availability("add_rnn", native=False)
     assert not ok and why.startswith("this TensorRT has no add_rnn, and no lowering backend is installed")
+
+
+def test_compatibility_without_any_tensorrt_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trtrnn import trt
+
+    monkeypatch.setattr(trt, "available", lambda: False)
+    ok, why = registry.compatibility_availability("add_rnn_v2", native=False)
+    assert not ok and why == f"no TensorRT is importable; {trt.INSTALL_HINT}"

@@ -87,6 +87,10 @@ def lowering(found: Mapping[str, Backend] | None = None) -> Backend:
 
 def compatibility_availability(api: str, native: bool) -> tuple[bool, str]:
     """A compatibility backend's availability: TensorRT has `api` natively, or a lowering can run."""
+    from trtrnn import trt
+
+    if not trt.available():
+        return False, f"no TensorRT is importable; {trt.INSTALL_HINT}"
     if native:
         return True, ""
     try:

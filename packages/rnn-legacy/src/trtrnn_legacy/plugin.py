@@ -97,8 +97,6 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
 
 
 def _availability() -> tuple[bool, str]:
-    if not trt.available():
-        return False, f"no TensorRT is importable; {trt.INSTALL_HINT}"
     return registry.compatibility_availability("add_rnn", bool(trt.native_rnn_implicit_batch()))
 
 
