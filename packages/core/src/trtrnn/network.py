@@ -73,7 +73,7 @@ def add_spec_inputs(
     feeds: dict[str, np.ndarray] = {}
     profile: ProfileShapes = {}
 
-    def declare(name: str, value: np.ndarray, dtype) -> object:
+    def declare(name: str, value: np.ndarray, dtype: object) -> object:
         shape = tuple(value.shape)
         if dynamic_batch:
             profile[name] = ((1, *shape[1:]), shape, shape)
@@ -81,7 +81,7 @@ def add_spec_inputs(
         feeds[name] = value
         return network.add_input(name, dtype, shape)
 
-    def tensor(name: str, value: np.ndarray | None, np_dtype, trt_dtype) -> object | None:
+    def tensor(name: str, value: np.ndarray | None, np_dtype: type, trt_dtype: object) -> object | None:
         if value is None:
             return None
         value = np.array(value, dtype=np_dtype, order="C")  # keeps a 0-D lengths tensor 0-D

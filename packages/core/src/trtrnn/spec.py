@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,7 +196,13 @@ class RNNSpec:
     def _matrix_shape(self, key: WeightKey) -> tuple[int, ...] | None:
         return self.weight_shape(key[0], key[2])
 
-    def _validate_params(self, what, params, required, shape_of) -> None:
+    def _validate_params(
+        self,
+        what: str,
+        params: Mapping[WeightKey, object],
+        required: Iterable[WeightKey],
+        shape_of: Callable[[WeightKey], tuple[int, ...] | None],
+    ) -> None:
         required = list(required)
         for key, value in params.items():
             layer, gate, _ = key
@@ -303,7 +309,7 @@ class RNNSpec:
         )
         s = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
 
-        def draw(shape):
+        def draw(shape: tuple[int, ...]) -> np.ndarray:
             return rng.uniform(-s, s, size=shape).astype(np.float32)
 
         for key in spec.weight_keys():
@@ -323,7 +329,9 @@ class RNNSpec:
         return rng.uniform(-scale, scale, size=self.input_shape).astype(np.float32)
 
 
-def _random_lengths(rng, batch_shape, t: int, kind: str) -> np.ndarray | None:
+def _random_lengths(
+    rng: np.random.Generator, batch_shape: tuple[int, ...], t: int, kind: str
+) -> np.ndarray | None:
     if kind == "none":
         return None
     if kind == "full":

@@ -15,6 +15,7 @@ Sequence lengths are the one feature the API lacks (IRNNLayer has no lengths inp
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import trtrnn
 from trtrnn import registry, trt
@@ -110,5 +111,5 @@ BACKEND = Backend(
 
 
 @trtrnn.hookimpl
-def register_backends(register) -> None:
+def register_backends(register: Callable[[Backend], None]) -> None:
     register(BACKEND)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import trtrnn
 from trtrnn import trt
 from trtrnn.backend import Backend
@@ -25,5 +27,5 @@ BACKEND = Backend(
 
 
 @trtrnn.hookimpl
-def register_backends(register) -> None:
+def register_backends(register: Callable[[Backend], None]) -> None:
     register(BACKEND)

@@ -129,7 +129,15 @@ class RNNv2Layer(LazyRNNLayer):
             )
         return (int(layer_index), coerce(RNNGateType, gate, f"{what} gate"), bool(is_w))
 
-    def _set_param(self, what, store, layer_index, gate, is_w, value) -> None:
+    def _set_param(
+        self,
+        what: str,
+        store: dict[WeightKey, np.ndarray],
+        layer_index: object,
+        gate: object,
+        is_w: object,
+        value: object,
+    ) -> None:
         key = self._key(what, layer_index, gate, is_w)
         self._check_configurable(f"set_{'weights' if what == 'weights' else 'bias'}_for_gate{key_name(key)}")
         gates = GATES[self._op]
@@ -163,7 +171,9 @@ class RNNv2Layer(LazyRNNLayer):
         array.flags.writeable = False
         store[key] = array
 
-    def _get_param(self, what, store, layer_index, gate, is_w) -> np.ndarray:
+    def _get_param(
+        self, what: str, store: dict[WeightKey, np.ndarray], layer_index: object, gate: object, is_w: object
+    ) -> np.ndarray:
         key = self._key(what, layer_index, gate, is_w)
         if key not in store:
             raise MissingWeightsError(f"{what}{key_name(key)}: never set on this layer")

@@ -7,6 +7,8 @@ users call, not a shortcut around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import trtrnn
 from trtrnn import registry
 from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs
@@ -44,5 +46,5 @@ BACKEND = Backend(
 
 
 @trtrnn.hookimpl
-def register_backends(register) -> None:
+def register_backends(register: Callable[[Backend], None]) -> None:
     register(BACKEND)
