@@ -57,6 +57,46 @@ def test_state_tensor_shape_is_checked():
 
 
 @needs_trt
+@pytest.mark.parametrize(
+    ("field", "shape", "dtype", "message"),
+    [
+        ("input", (2, 3, 5), "int32", r"input: dtype DataType.INT32; expected float32 or float16"),
+        ("seq_lengths", (2,), "float32", r"seq_lengths: dtype DataType.FLOAT; expected DataType.INT32"),
+        (
+            "seq_lengths",
+            (3,),
+            "int32",
+            r"seq_lengths: shape \(3,\); expected \(2,\) = \(\*the input's leading",
+        ),
+        ("hidden_state", (3, 1, 4), "float32", r"hidden_state: shape \(3, 1, 4\); expected \(2, 1, 4\)"),
+        ("hidden_state", (2, 1, 4), "float16", r"hidden_state: dtype DataType.HALF; expected DataType.FLOAT"),
+        ("cell_state", (2, 1, 4), "float16", r"cell_state: dtype DataType.HALF; expected DataType.FLOAT"),
+    ],
+)
+def test_tensors_must_match_the_input_in_leading_dims_and_type(field, shape, dtype, message):
+    """IRNNv2Layer's rules: int32 lengths `[B...]`, states `[B..., L', H]` in the input's type; no casts."""
+    t = trt.load()
+    spec = RNNSpec.random(0, op="LSTM", hidden_size=4, max_seq_length=3, batch_shape=(2,))
+    _, network = trt.create_network()
+    given = {"input": ((2, 3, 5), "float32"), field: (shape, dtype)}
+    tensors = {name: network.add_input(name, getattr(t, kind), dims) for name, (dims, kind) in given.items()}
+    with pytest.raises(ShapeError, match=message):
+        add_rnn(network, spec, RNNInputs(**tensors))
+
+
+@needs_trt
+def test_dynamic_leading_dims_match_any_size():
+    t = trt.load()
+    spec = RNNSpec.random(0, op="GRU", hidden_size=4, max_seq_length=3, batch_shape=(2,))
+    _, network = trt.create_network()
+    x = network.add_input("input", t.float32, (-1, 3, 5))
+    lengths = network.add_input("seq_lengths", t.int32, (-1,))
+    h0 = network.add_input("hidden_state", t.float32, (-1, 1, 4))
+    out = add_rnn(network, spec, RNNInputs(x, seq_lengths=lengths, hidden_state=h0))
+    assert tuple(out.output.shape) == (-1, 3, 4)
+
+
+@needs_trt
 def test_an_explicit_name_used_twice_is_refused():
     spec = RNNSpec.random(0, op="TANH", batch_shape=(2,))
     network, inputs = _fresh(spec)

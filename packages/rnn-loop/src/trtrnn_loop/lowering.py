@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from trtrnn import trt
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
@@ -52,16 +53,28 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     x = inputs.input
     if inputs.cell_state is not None and spec.op != RNNOperation.LSTM:
         raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
+    if x.dtype not in (trt.load().float32, trt.load().float16):
+        raise ShapeError(
+            f"input: dtype {x.dtype}; expected float32 or float16 (the RNN computes in its type)"
+        )
     g = Graph(network, _prefix(network, name), x.dtype)
     lead = _leading_dims(spec, x)
     big_t, hidden = spec.max_seq_length, spec.hidden_size
 
     seq = g.reshape(x, (-1, big_t, spec.data_length), INPUT_FLATTEN)
     g.set_rows(seq, None if -1 in lead else math.prod(lead))
-    lengths = _flat_lengths(g, inputs.seq_lengths)
+    lengths = _flat_lengths(
+        g, _checked(inputs.seq_lengths, "seq_lengths", lead, (), g.trt.int32, "(*the input's leading dims)")
+    )
     masks = _step_masks(g, lengths, big_t) if lengths is not None else None
-    h0 = _flat_state(g, spec, inputs.hidden_state, "hidden_state")
-    c0 = _flat_state(g, spec, inputs.cell_state, "cell_state") if spec.op == RNNOperation.LSTM else None
+    tail = spec.state_shape[-2:]
+    meaning = f"(*the input's leading dims, num_layers*directions={tail[0]}, hidden_size={tail[1]})"
+    h0 = _flat_state(
+        g, spec, _checked(inputs.hidden_state, "hidden_state", lead, tail, x.dtype, meaning), "hidden_state"
+    )
+    c0 = _flat_state(
+        g, spec, _checked(inputs.cell_state, "cell_state", lead, tail, x.dtype, meaning), "cell_state"
+    )
 
     finals_h: list[Tensor] = []
     finals_c: list[Tensor] = []
@@ -212,12 +225,35 @@ def _leading_dims(spec: RNNSpec, x: Tensor) -> tuple[int, ...]:
     return shape[:-2]
 
 
+def _checked(
+    tensor: Tensor | None,
+    what: str,
+    lead: tuple[int, ...],
+    tail: tuple[int, ...],
+    dtype: object,
+    meaning: str,
+) -> Tensor | None:
+    """`tensor` if it is `[B..., *tail]` of `dtype` with the input's leading dims B... (-1 matches any);
+    else ShapeError. IRNNv2Layer took lengths as int32 and states in the input's type, so does this."""
+    if tensor is None:
+        return None
+    shape = tuple(tensor.shape)
+    fits = len(shape) == len(lead) + len(tail) and shape[len(lead) :] == tail
+    if not (fits and all(a == b or -1 in (a, b) for a, b in zip(shape, lead))):
+        raise ShapeError(
+            f"{what}: shape {shape}; expected {(*lead, *tail)} = {meaning} (-1 matches any size)"
+        )
+    if tensor.dtype != dtype:
+        raise ShapeError(
+            f"{what}: dtype {tensor.dtype}; expected {dtype} (lengths: int32; states: the input's type)"
+        )
+    return tensor
+
+
 def _flat_lengths(g: Graph, lengths: Tensor | None) -> Tensor | None:
-    """seq_lengths `[B...]` as int32 `[N]`."""
+    """seq_lengths `[B...]` as `[N]`."""
     if lengths is None:
         return None
-    if lengths.dtype != g.trt.int32:
-        lengths = g.named(g.network.add_cast(lengths, g.trt.int32), "seq_lengths.int32")
     return g.to_rows(lengths, (), (), "seq_lengths.flatten")
 
 
@@ -232,17 +268,9 @@ def _step_masks(g: Graph, lengths: Tensor, steps: int) -> tuple[Tensor, Tensor]:
 
 
 def _flat_state(g: Graph, spec: RNNSpec, state: Tensor | None, what: str) -> Tensor | None:
-    """A state input `[B..., L', H]` as `[N, L', H]`."""
+    """A checked state input `[B..., L', H]` as `[N, L', H]`."""
     if state is None:
         return None
-    shape = tuple(state.shape)
-    if len(shape) != len(spec.state_shape) or shape[-2:] != spec.state_shape[-2:]:
-        raise ShapeError(
-            f"{what}: shape {shape}; expected {spec.state_shape} = (*batch_shape, "
-            f"num_layers*directions={spec.num_layer_indices}, hidden_size={spec.hidden_size})"
-        )
-    if state.dtype != g.float_dtype:
-        state = g.named(g.network.add_cast(state, g.float_dtype), f"{what}.cast")
     return g.to_rows(state, (), (spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
 
 
