@@ -144,35 +144,23 @@ def matrix_cases() -> list[Case]:
 OPS = FACTORS["op"]
 
 
-def edge_cases() -> list[Case]:
-    """Shapes at the limits: one time step (every length is 1) and a hidden size of 1."""
+def _per_op(prefix: str, seed: int, spec_options: dict[str, object], **case_options: object) -> list[Case]:
+    """One case per op: `<prefix with {op}>`, RNNSpec.random(seed + i, op, **spec_options)."""
     cases = []
     for index, op in enumerate(OPS):
-        one_step = RNNSpec.random(
-            200 + index,
-            op=str(op),
-            hidden_size=4,
-            max_seq_length=1,
-            data_length=3,
-            batch_shape=(2,),
-            seq_lengths="ragged",
-            states=True,
-            direction="BIDIRECTION",
-        )
-        cases.append(Case(f"edge-{op}-T1-bi", one_step, one_step.random_input(300 + index), "matrix"))
-        tiny = RNNSpec.random(
-            210 + index,
-            op=str(op),
-            hidden_size=1,
-            max_seq_length=5,
-            data_length=1,
-            num_layers=2,
-            batch_shape=(8,),
-            seq_lengths="ragged",
-            direction="BIDIRECTION",
-        )
-        cases.append(Case(f"edge-{op}-H1-E1-L2-bi", tiny, tiny.random_input(310 + index), "matrix"))
+        spec = RNNSpec.random(seed + index, op=str(op), **spec_options)  # type: ignore[arg-type]
+        x = spec.random_input(seed + 100 + index)
+        cases.append(Case(prefix.format(op=op), spec, x, "matrix", **case_options))  # type: ignore[arg-type]
     return cases
+
+
+def edge_cases() -> list[Case]:
+    """Shapes at the limits: one time step (every length is 1) and a hidden size of 1."""
+    one_step = dict(hidden_size=4, max_seq_length=1, data_length=3, batch_shape=(2,), states=True)
+    tiny = dict(hidden_size=1, max_seq_length=5, data_length=1, num_layers=2, batch_shape=(8,))
+    both = dict(seq_lengths="ragged", direction="BIDIRECTION")
+    cases = _per_op("edge-{op}-T1-bi", 200, {**one_step, **both})
+    return cases + _per_op("edge-{op}-H1-E1-L2-bi", 210, {**tiny, **both})
 
 
 def dynamic_cases() -> list[Case]:
@@ -182,27 +170,12 @@ def dynamic_cases() -> list[Case]:
         lead = (3,) if index % 2 == 0 else (2, 3)
         direction = "BIDIRECTION" if index < 2 else "UNIDIRECTION"
         spec = RNNSpec.random(
-            400 + index,
-            op=str(op),
-            hidden_size=8,
-            max_seq_length=4,
-            data_length=5,
-            direction=direction,
-            batch_shape=lead,
-            seq_lengths="ragged",
-            states=True,
-        )
-        tag = "bi" if direction == "BIDIRECTION" else "uni"
-        cases.append(
-            Case(
-                f"dyn-{op}-{tag}-lead{len(lead)}",
-                spec,
-                spec.random_input(500 + index),
-                "matrix",
-                dynamic_batch=True,
-                quick=index == 2,
-            )
-        )
+            400 + index, op=str(op), hidden_size=8, max_seq_length=4, data_length=5, direction=direction,
+            batch_shape=lead, seq_lengths="ragged", states=True,
+        )  # fmt: skip
+        tag = f"{'bi' if direction == 'BIDIRECTION' else 'uni'}-lead{len(lead)}"
+        x = spec.random_input(500 + index)
+        cases.append(Case(f"dyn-{op}-{tag}", spec, x, "matrix", dynamic_batch=True, quick=index == 2))
     return cases
 
 
@@ -210,24 +183,9 @@ def fp16_cases() -> list[Case]:
     """float16 networks (input, states, weights): every op, stacked and bidirectional, with ragged
     lengths and states as inputs; judged with the fp16 tolerances against the reference on the
     fp16-rounded data (cases.rounded)."""
-    cases = []
-    for index, op in enumerate(OPS):
-        spec = RNNSpec.random(
-            600 + index,
-            op=str(op),
-            hidden_size=16,
-            max_seq_length=5,
-            data_length=8,
-            num_layers=2,
-            direction="BIDIRECTION",
-            batch_shape=(3,),
-            seq_lengths="ragged",
-            states=True,
-        )
-        cases.append(
-            Case(f"fp16-{op}-bi-L2", spec, spec.random_input(700 + index), "matrix", precision="fp16")
-        )
-    return cases
+    options = dict(hidden_size=16, max_seq_length=5, data_length=8, num_layers=2, batch_shape=(3,))
+    options.update(direction="BIDIRECTION", seq_lengths="ragged", states=True)
+    return _per_op("fp16-{op}-bi-L2", 600, options, precision="fp16")
 
 
 def slice_batch(case: Case, size: int = 1) -> tuple[RNNSpec, dict[str, np.ndarray]]:
