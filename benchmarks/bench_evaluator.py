@@ -20,7 +20,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-from trtrnn import trt  # noqa: E402
+from trtrnn import reference, trt  # noqa: E402
 from trtrnn.enums import RNNDirection  # noqa: E402
 from trtrnn.evaluator import compile_network  # noqa: E402
 from trtrnn.network import build_spec_network  # noqa: E402
@@ -66,25 +66,36 @@ def main() -> None:
         f"{trt.flavor()} {trt.version()}; LSTM T={args.seq} B={args.batch} E=H={args.hidden} "
         f"layers={args.layers} BIDIRECTION; one BLAS thread"
     )
+    runs = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        reference.forward(spec, x)
+        runs.append(time.perf_counter() - start)
+    baseline = statistics.median(runs)
+    print(f"{'reference':<12} {'numpy':>13}  run median {baseline:6.3f} s: the baseline (float64 oracle)")
+    totals: dict[str, float] = {}
     try:
         from trtrnn_loop import add_rnn
     except ImportError:
         print("rnn-loop       not installed (pip install -e packages/rnn-loop); skipped")
     else:
         net = build_spec_network(add_rnn, spec, x)
-        time_network("rnn-loop", net.network, net.feeds, args.repeat)
+        totals["rnn-loop"] = time_network("rnn-loop", net.network, net.feeds, args.repeat)
     try:
         from bench_loop import onnx_model_bytes  # the sibling benchmark's ONNX export of a spec
     except ImportError as exc:
         print(f"onnx-parser    skipped ({exc})")
-        return
-    trt_mod = trt.load()
-    _builder, network = trt.create_network()
-    onnx_parser = trt_mod.OnnxParser(network, trt.logger())
-    if not onnx_parser.parse(onnx_model_bytes(spec)):
-        errors = "; ".join(str(onnx_parser.get_error(i)) for i in range(onnx_parser.num_errors))
-        raise SystemExit(f"TensorRT's ONNX parser refused the model: {errors}")
-    time_network("onnx-parser", network, {"X": x.transpose(1, 0, 2).copy()}, args.repeat)
+    else:
+        trt_mod = trt.load()
+        _builder, network = trt.create_network()
+        onnx_parser = trt_mod.OnnxParser(network, trt.logger())
+        if not onnx_parser.parse(onnx_model_bytes(spec)):
+            errors = "; ".join(str(onnx_parser.get_error(i)) for i in range(onnx_parser.num_errors))
+            raise SystemExit(f"TensorRT's ONNX parser refused the model: {errors}")
+        feeds = {"X": x.transpose(1, 0, 2).copy()}
+        totals["onnx-parser"] = time_network("onnx-parser", network, feeds, args.repeat)
+    for label, total in totals.items():
+        print(f"ratio {label} evaluation / numpy reference: {total / baseline:.2f}x")
 
 
 if __name__ == "__main__":
