@@ -215,22 +215,8 @@ class ImplicitBatchNetwork:
     def add_identity(self, input: object) -> Any:
         return self._wrap(self.network.add_identity(self._real(input, "add_identity input")), input)
 
-    def add_rnn(
-        self,
-        input: object,
-        layer_count: int,
-        hidden_size: int,
-        max_seq_length: int,
-        op: object,
-        mode: object,
-        direction: object,
-        weights: object,
-        bias: object,
-    ) -> legacy_layer.RNNLayer:
-        """TensorRT 7's add_rnn on `[T, N, E]` (see `trtrnn_legacy.add_rnn`)."""
-        return legacy_layer.add_rnn(
-            self, input, layer_count, hidden_size, max_seq_length, op, mode, direction, weights, bias
-        )
+    #: TensorRT 7's add_rnn on `[T, N, E]`: `trtrnn_legacy.add_rnn` itself, with this network first.
+    add_rnn = legacy_layer.add_rnn
 
     def mark_output(self, tensor: object) -> None:
         self.network.mark_output(self._real(tensor, "mark_output tensor"))
