@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from trtrnn.backend import RNNOutputs
-from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
+from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation
 from trtrnn.errors import ConfigurationError, SpecError
-from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
+from trtrnn.lazylayer import LazyRNNLayer, positive_int
 
 
 class Recording(LazyRNNLayer):
     """A stand-in whose lowering returns labelled placeholders and counts its calls."""
 
     lazy_release = "TensorRT 8"
-    op = Setting(lambda _, v, f: coerce(RNNOperation, v, f), "op")
+    name_prefix = "recording"
 
-    def __init__(self) -> None:
-        self._op, self._input_mode, self._direction = (
-            RNNOperation.RELU,
-            RNNInputMode.LINEAR,
-            RNNDirection.UNIDIRECTION,
-        )
-        self._num_layers, self._hidden_size, self._max_seq_length = 1, 4, 3
-        self._outputs = None
-        self.name = "rnn"
+    def __init__(self, **overrides: object) -> None:
+        args = dict(layer_count=1, hidden_size=4, max_seq_length=3, op=RNNOperation.RELU) | overrides
+        super().__init__("add_recording", "network", SimpleNamespace(shape=(-1, 3, 2)), **args)
         self.lowered = 0
-
-    @property
-    def data_length(self) -> int:
-        return 2
 
     def _lower(self) -> RNNOutputs:
         self.lowered += 1
         return RNNOutputs("out", "hidden", "cell" if self._op == RNNOperation.LSTM else None)
+
+
+def test_creation_checks_the_apis_arguments_under_their_names() -> None:
+    layer = Recording(mode="SKIP", direction=1)
+    assert (layer.num_layers, layer.hidden_size, layer.max_seq_length, layer.data_length) == (1, 4, 3, 2)
+    assert (layer.input_mode, layer.direction) == (RNNInputMode.SKIP, RNNDirection.BIDIRECTION)
+    assert layer.name.startswith("recording_") and layer.name != Recording().name
+    with pytest.raises(SpecError, match="add_recording hidden_size: must be a positive integer; got 0"):
+        Recording(hidden_size=0)
+    with pytest.raises(
+        SpecError, match=r"mode: expected a RNNInputMode \(LINEAR=0, SKIP=1\); got .SIDEWAYS."
+    ):
+        Recording(mode="SIDEWAYS")
 
 
 def test_configure_freely_then_lower_once_then_frozen() -> None:

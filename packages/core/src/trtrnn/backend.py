@@ -16,6 +16,14 @@ from trtrnn.spec import Feature, RNNSpec
 Network = Any
 Tensor = Any
 
+#: A dim TensorRT knows only at run time (a dynamic batch), as `ITensor.shape` shows it.
+DYNAMIC = -1
+
+
+def dims_of(tensor: Tensor) -> tuple[int, ...]:
+    """A tensor's dims as ints (DYNAMIC where only known at run time)."""
+    return tuple(int(d) for d in tensor.shape)
+
 
 @dataclass
 class RNNInputs:

@@ -9,14 +9,18 @@ This module holds that life cycle once; each compatibility package adds its own 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
-from trtrnn.backend import RNNOutputs, num_outputs, output_index
-from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation
+from trtrnn.backend import Network, RNNOutputs, Tensor, dims_of, num_outputs, output_index
+from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
 from trtrnn.errors import ConfigurationError, SpecError
+
+_NAMES = itertools.count()
 
 
 def positive_int(field: str, value: object) -> int:
@@ -46,23 +50,49 @@ class Setting:
         setattr(obj, self.attr, self.convert(obj, value, self.name))
 
 
-class LazyRNNLayer:
-    """Read-only shape facts, `num_outputs`, `get_output` (lower once) and the freeze after it.
+def enum_setting(enum_cls: type[Enum], doc: str) -> Setting:
+    """A Setting taking `enum_cls`'s trtrnn or TensorRT members, names or ints (`trtrnn.enums.coerce`)."""
+    return Setting(lambda _, value, field: coerce(enum_cls, value, field), doc)
 
-    Subclasses set `_op`, `_input_mode`, `_direction`, `_num_layers`, `_hidden_size`,
-    `_max_seq_length` and `name` in `__init__`, and implement `data_length` and `_lower`.
+
+class LazyRNNLayer:
+    """Creation checks, shape facts, `num_outputs`, `get_output` (lower once) and the freeze after it.
+
+    Subclasses call `__init__` with their API's name and arguments, and implement `_lower`.
     """
 
     #: The TensorRT release whose lazy build this layer stands in for, named in the freeze error.
     lazy_release: str = "TensorRT"
-    _op: RNNOperation
-    _input_mode: RNNInputMode
-    _direction: RNNDirection
-    _num_layers: int
-    _hidden_size: int
-    _max_seq_length: int
-    _outputs: RNNOutputs | None = None
-    name: str
+    #: How the layer's default `name` starts (the lowered layers' names start with that name).
+    name_prefix: str = "rnn"
+
+    op = enum_setting(RNNOperation, "RNNOperation: RELU, TANH, LSTM or GRU.")
+    input_mode = enum_setting(RNNInputMode, "RNNInputMode: LINEAR (W.x) or SKIP (x added as is).")
+    direction = enum_setting(RNNDirection, "RNNDirection: UNIDIRECTION or BIDIRECTION.")
+
+    def __init__(
+        self,
+        api: str,
+        network: Network,
+        input: Tensor,
+        layer_count: object,
+        hidden_size: object,
+        max_seq_length: object,
+        op: object,
+        mode: object = RNNInputMode.LINEAR,
+        direction: object = RNNDirection.UNIDIRECTION,
+    ) -> None:
+        """The arguments TensorRT's `api` (add_rnn, add_rnn_v2) took, checked under their names there."""
+        self._network = network
+        self._input = input
+        self._num_layers = positive_int(f"{api} layer_count", layer_count)
+        self._hidden_size = positive_int(f"{api} hidden_size", hidden_size)
+        self._max_seq_length = positive_int(f"{api} max_seq_length", max_seq_length)
+        self._op = coerce(RNNOperation, op, "op")
+        self._input_mode = coerce(RNNInputMode, mode, "mode")
+        self._direction = coerce(RNNDirection, direction, "direction")
+        self._outputs: RNNOutputs | None = None
+        self.name = f"{self.name_prefix}_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
 
     @property
     def num_layers(self) -> int:
@@ -80,7 +110,7 @@ class LazyRNNLayer:
     @property
     def data_length(self) -> int:
         """E: the input's last dim."""
-        raise NotImplementedError
+        return dims_of(self._input)[-1]
 
     @property
     def num_outputs(self) -> int:

@@ -8,20 +8,16 @@ is checked there (`RNNSpec.validate` and the blob sizes); afterwards it is froze
 
 from __future__ import annotations
 
-import itertools
 from typing import Protocol
 
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Network, RNNOutputs, Tensor
-from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
+from trtrnn.backend import DYNAMIC, Network, RNNOutputs, Tensor, dims_of
 from trtrnn.errors import ShapeError, SpecError
-from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
+from trtrnn.lazylayer import LazyRNNLayer, Setting
 from trtrnn.spec import RNNSpec
 from trtrnn_legacy import blob, lowering, native
-
-_NAMES = itertools.count()
 
 
 class TensorAdapter(Protocol):
@@ -44,7 +40,7 @@ class PlainTensors:
         return tensor
 
     def user_dims(self, tensor: Tensor) -> tuple[int, ...]:
-        return lowering.dims_of(tensor)
+        return dims_of(tensor)
 
 
 def _state_tensor(layer: RNNLayer, value: object, field: str) -> object:
@@ -64,6 +60,7 @@ class RNNLayer(LazyRNNLayer):
     """
 
     lazy_release = "TensorRT 7"
+    name_prefix = "rnn_legacy"
 
     def __init__(
         self,
@@ -81,41 +78,27 @@ class RNNLayer(LazyRNNLayer):
         tensors: TensorAdapter | None = None,
     ) -> None:
         self._tensors = tensors or PlainTensors()
-        self._network = network
-        self._input = self._tensors.unwrap(input, "add_rnn input")
-        self._num_layers = positive_int("add_rnn layer_count", layer_count)
-        self._hidden_size = positive_int("add_rnn hidden_size", hidden_size)
-        self._max_seq_length = positive_int("add_rnn max_seq_length", max_seq_length)
-        real = lowering.dims_of(self._input)
-        shown = self._tensors.user_dims(self._input)
+        real = self._tensors.unwrap(input, "add_rnn input")
+        super().__init__(
+            "add_rnn", network, real, layer_count, hidden_size, max_seq_length, op, mode, direction
+        )
+        dims = dims_of(real)
         if (
-            len(real) not in (lowering.BASE_RANK, lowering.BASE_RANK + 1)
-            or real[-3] != max_seq_length
-            or (real[-1] == lowering.DYNAMIC)
+            len(dims) not in (lowering.BASE_RANK, lowering.BASE_RANK + 1)
+            or dims[-3] != max_seq_length
+            or dims[-1] == DYNAMIC
         ):
             raise ShapeError(
-                f"add_rnn input: shape {shown}; expected (T={max_seq_length}, N, E): sequence-major, T equal "
-                "to max_seq_length, a static data length E (and at most one implicit batch dim before T)"
+                f"add_rnn input: shape {self._tensors.user_dims(real)}; expected (T={max_seq_length}, N, E): "
+                "sequence-major, T equal to max_seq_length, a static data length E (and at most one "
+                "implicit batch dim before T)"
             )
-        self._op = coerce(RNNOperation, op, "op")
-        self._input_mode = coerce(RNNInputMode, mode, "mode")
-        self._direction = coerce(RNNDirection, direction, "direction")
         self._hidden_state: object = None
         self._cell_state: object = None
-        self._outputs: RNNOutputs | None = None
-        self.name = f"rnn_legacy_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
         self._weights = self._checked_blob(blob.WEIGHTS, weights)
         self._bias = self._checked_blob(blob.BIAS, bias)
 
-    @property
-    def data_length(self) -> int:
-        """E: the input's last dim."""
-        return lowering.dims_of(self._input)[-1]
-
-    # ---- settable configuration (trtrnn.lazylayer.Setting) -----------------------------------
-    op = Setting(lambda _, v, f: coerce(RNNOperation, v, f), "RNNOperation: RELU, TANH, LSTM or GRU.")
-    input_mode = Setting(lambda _, v, f: coerce(RNNInputMode, v, f), "RNNInputMode: LINEAR or SKIP.")
-    direction = Setting(lambda _, v, f: coerce(RNNDirection, v, f), "UNIDIRECTION or BIDIRECTION.")
+    # ---- settable configuration (op, input_mode, direction: trtrnn.lazylayer.LazyRNNLayer) ------
     weights = Setting(lambda layer, v, _: layer._checked_blob(blob.WEIGHTS, v), "The weight blob (flat).")
     bias = Setting(lambda layer, v, _: layer._checked_blob(blob.BIAS, v), "The bias blob (flat).")
     hidden_state = Setting(_state_tensor, "Initial hidden state `[L', N, H]` (None = zeros).")

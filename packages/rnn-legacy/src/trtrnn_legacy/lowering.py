@@ -12,18 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from trtrnn import registry
-from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
+from trtrnn.backend import DYNAMIC, Network, RNNInputs, RNNOutputs, Tensor, dims_of
 from trtrnn.errors import ShapeError
 from trtrnn.network import keep_alive
 from trtrnn.spec import RNNSpec
 
-DYNAMIC = -1
 #: Legacy tensors are rank 3 plus at most one implicit batch dim.
 BASE_RANK = 3
-
-
-def dims_of(tensor: Tensor) -> tuple[int, ...]:
-    return tuple(int(d) for d in tensor.shape)
 
 
 def batch_shape(x: Tensor) -> tuple[int, ...]:

@@ -19,12 +19,11 @@ from collections.abc import Callable
 
 import trtrnn
 from trtrnn import registry, trt
-from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs, Tensor
+from trtrnn.backend import DYNAMIC, Backend, Network, RNNInputs, RNNOutputs, Tensor, dims_of
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import Feature, RNNSpec
 from trtrnn_legacy import blob
 from trtrnn_legacy.layer import add_rnn
-from trtrnn_legacy.lowering import DYNAMIC, dims_of
 
 _BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs share a network
 

@@ -9,7 +9,6 @@ rules); after it the configuration is frozen and changing it raises Configuratio
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Callable
@@ -17,23 +16,17 @@ from collections.abc import Callable
 import numpy as np
 
 from trtrnn import registry, trt
-from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
-from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
+from trtrnn.backend import DYNAMIC, Network, RNNInputs, RNNOutputs, Tensor, dims_of
+from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNOperation, coerce
 from trtrnn.errors import GateError, MissingWeightsError, ShapeError, SpecError
-from trtrnn.lazylayer import LazyRNNLayer, Setting, positive_int
+from trtrnn.lazylayer import LazyRNNLayer, Setting
 from trtrnn.spec import RNNSpec, WeightKey, key_name
 from trtrnn_v2 import native
-from trtrnn_v2.tensors import DYNAMIC, dims_of, fit
-
-_NAMES = itertools.count()
+from trtrnn_v2.tensors import fit
 
 
 class WeightLayoutWarning(UserWarning):
     """A 2-D weight of the right size but another shape was read row-major, as TensorRT 8 did."""
-
-
-def _enum(enum_cls: type) -> Callable[[object, object, str], object]:
-    return lambda _, value, field: coerce(enum_cls, value, field)
 
 
 def _tensor(_: object, value: object, field: str) -> Tensor | None:
@@ -52,9 +45,7 @@ class RNNv2Layer(LazyRNNLayer):
     """
 
     lazy_release = "TensorRT 8"
-    op = Setting(_enum(RNNOperation), "RNNOperation: RELU, TANH, LSTM or GRU.")
-    input_mode = Setting(_enum(RNNInputMode), "RNNInputMode: LINEAR (W.x) or SKIP (x added as is).")
-    direction = Setting(_enum(RNNDirection), "RNNDirection: UNIDIRECTION or BIDIRECTION.")
+    name_prefix = "rnn_v2"
     seq_lengths = Setting(_tensor, "int32 ITensor [B...] of per-sequence lengths; None = all T.")
     hidden_state = Setting(_tensor, "ITensor [B..., L', H] of initial hidden states; None = zeros.")
     cell_state = Setting(_tensor, "ITensor [B..., L', H] of initial cell states (LSTM); None = zeros.")
@@ -68,36 +59,17 @@ class RNNv2Layer(LazyRNNLayer):
         max_seq_length: int,
         op: RNNOperation | object,
     ) -> None:
-        for field, value in (
-            ("layer_count", layer_count),
-            ("hidden_size", hidden_size),
-            ("max_seq_length", max_seq_length),
-        ):
-            positive_int(f"add_rnn_v2 {field}", value)
-        dims = dims_of(_tensor(self, input, "add_rnn_v2 input"))
+        input = _tensor(self, input, "add_rnn_v2 input")
+        super().__init__("add_rnn_v2", network, input, layer_count, hidden_size, max_seq_length, op)
+        dims = dims_of(input)
         if len(dims) < 2 or dims[-1] == DYNAMIC or dims[-2] != max_seq_length:
             raise ShapeError(
                 f"add_rnn_v2 input: shape {dims}; expected (*B, T={max_seq_length}, E) with T equal to "
                 "max_seq_length and a static data length E"
             )
-        self._network = network
-        self._input = input
-        self._num_layers = int(layer_count)
-        self._hidden_size = int(hidden_size)
-        self._max_seq_length = int(max_seq_length)
-        self._op = coerce(RNNOperation, op, "op")
-        self._input_mode = RNNInputMode.LINEAR
-        self._direction = RNNDirection.UNIDIRECTION
         self._seq_lengths = self._hidden_state = self._cell_state = None
         self._weights: dict[WeightKey, np.ndarray] = {}
         self._biases: dict[WeightKey, np.ndarray] = {}
-        self._outputs: RNNOutputs | None = None
-        self.name = f"rnn_v2_{next(_NAMES)}"  # prefixes the names of the layers it lowers to
-
-    @property
-    def data_length(self) -> int:
-        """E: the input's last dim."""
-        return dims_of(self._input)[-1]
 
     # ---- weights and biases ----------------------------------------------------------------------
     def set_weights_for_gate(self, layer_index: int, gate: object, is_w: bool, weights: object) -> None:

@@ -8,15 +8,8 @@ reshaped here, so the lowering only ever sees the contract's shapes (SEMANTICS.m
 
 from __future__ import annotations
 
-from trtrnn.backend import Network, Tensor
+from trtrnn.backend import DYNAMIC, Network, Tensor, dims_of
 from trtrnn.errors import ShapeError
-
-DYNAMIC = -1
-
-
-def dims_of(tensor: Tensor) -> tuple[int, ...]:
-    """A tensor's dims as a tuple of ints (-1 where dynamic)."""
-    return tuple(int(d) for d in tensor.shape)
 
 
 def fit(network: Network, tensor: Tensor, expected: tuple[int, ...], field: str, name: str) -> Tensor:
