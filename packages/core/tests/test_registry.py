@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trtrnn import Backend, Feature, registry
+from trtrnn import Backend, Feature, hookimpl, registry
 from trtrnn.errors import BackendError
 
 
@@ -53,3 +53,26 @@ def test_compatibility_without_any_tensorrt_says_what_to_install(monkeypatch: py
     monkeypatch.setattr(trt, "available", lambda: False)
     ok, why = registry.compatibility_availability("add_rnn_v2", native=False)
     assert not ok and why == f"no TensorRT is importable; {trt.INSTALL_HINT}"
+
+
+def test_limited_to_shows_only_the_given_plugins_and_restores_the_installed_ones() -> None:
+    installed = registry.backends()
+    chosen = _backend("chosen-loop")
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            register(chosen)
+
+    with registry.limited_to(Plugin()) as found:
+        assert found == registry.backends() == {"chosen-loop": chosen}
+        assert registry.lowering() is registry.get("chosen-loop") is chosen
+        with pytest.raises(
+            BackendError, match="backend 'rnn-loop' is not installed; installed backends: chosen-loop"
+        ):
+            registry.get("rnn-loop")
+        with registry.limited_to():
+            with pytest.raises(BackendError, match="no lowering backend is installed"):
+                registry.lowering()
+        assert registry.backends() == {"chosen-loop": chosen}
+    assert registry.backends() == installed and registry.lowering().name == "rnn-loop"

@@ -1,7 +1,7 @@
 """rnn-v2 reaches its lowering only through core's registry (`trtrnn.registry.lowering`), never by import.
 
-The registry is narrowed to chosen plugins (a pluggy manager without entry points), so these tests
-show what happens with another lowering installed, or none.
+`registry.limited_to` narrows the registry to chosen plugins, so these tests show what happens with
+another lowering installed, or none.
 """
 
 from __future__ import annotations
@@ -37,14 +37,6 @@ class RecordingLowering:
         register(Backend("another-loop", "recording lowering", self.build, lowering=True))
 
 
-def only(monkeypatch, *plugins: object) -> None:
-    """Make the registry see exactly `plugins`' backends."""
-    pm = registry.plugin_manager(load_entrypoints=False)
-    for p in plugins:
-        pm.register(p)
-    monkeypatch.setattr(registry, "backends", lambda: registry.collect(pm))
-
-
 @pytest.fixture
 def lowered_here():
     if not trt.available():
@@ -62,12 +54,12 @@ def test_the_package_never_imports_rnn_loop():
     assert not any(found.values()), found
 
 
-def test_another_registered_lowering_is_used_and_gets_the_layers_name(lowered_here, monkeypatch):
+def test_another_registered_lowering_is_used_and_gets_the_layers_name(lowered_here):
     lowering = RecordingLowering()
-    only(monkeypatch, plugin, lowering)
-    assert plugin.BACKEND.availability() == (True, "")
     case = SEED_CASES["initial"]
-    built = build_spec_network(plugin.build, case.spec, case.x)
+    with registry.limited_to(plugin, lowering):
+        assert plugin.BACKEND.availability() == (True, "")
+        built = build_spec_network(plugin.build, case.spec, case.x)
     assert len(lowering.names) == 1 and lowering.names[0].startswith("rnn_v2_")
     layer_names = [built.network.get_layer(i).name for i in range(built.network.num_layers)]
     assert sum(n.startswith(lowering.names[0] + ".") for n in layer_names) > 3, layer_names
@@ -76,12 +68,15 @@ def test_another_registered_lowering_is_used_and_gets_the_layers_name(lowered_he
         np.testing.assert_allclose(got[key], expected, rtol=case.rtol, err_msg=key)
 
 
-def test_without_a_lowering_the_backend_says_what_to_install(lowered_here, monkeypatch, relu_layer):
-    only(monkeypatch, plugin)
-    ok, why = plugin.BACKEND.availability()
+def test_without_a_lowering_the_backend_says_what_to_install(lowered_here, relu_layer):
+    with registry.limited_to(plugin):
+        ok, why = plugin.BACKEND.availability()
+        with pytest.raises(
+            BackendError, match=r"no lowering backend is installed .*: pip install trtrnn-loop"
+        ):
+            relu_layer.get_output(0)
     assert not ok
     assert why.startswith("this TensorRT has no add_rnn_v2, and no lowering backend is installed")
     assert why.endswith("pip install trtrnn-loop")
-    with pytest.raises(BackendError, match=r"no lowering backend is installed .*: pip install trtrnn-loop"):
-        relu_layer.get_output(0)
-    assert "(configuring)" in repr(relu_layer)  # nothing was added; the layer can still be lowered later
+    assert "(configuring)" in repr(relu_layer)  # nothing was added: with a lowering back, it lowers
+    assert relu_layer.get_output(0).shape == (1, 3, 4, 5)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pluggy
 
@@ -38,9 +39,35 @@ def collect(pm: pluggy.PluginManager) -> dict[str, Backend]:
     return dict(sorted(found.items()))
 
 
+#: What `limited_to` shows instead of the installed backends while it is active.
+_limited: dict[str, Backend] | None = None
+
+
 @functools.cache
-def _installed() -> dict[str, Backend]:
+def _entry_points() -> dict[str, Backend]:
     return collect(plugin_manager())
+
+
+def _installed() -> dict[str, Backend]:
+    return _entry_points() if _limited is None else _limited
+
+
+@contextlib.contextmanager
+def limited_to(*plugins: object) -> Iterator[dict[str, Backend]]:
+    """Within the block `backends`, `get` and `lowering` see only the backends `plugins` register.
+
+    For checking what a backend does with another lowering installed, or none, without uninstalling
+    packages: the entry points are left alone and come back at the end of the block.
+    """
+    global _limited
+    pm = plugin_manager(load_entrypoints=False)
+    for plugin in plugins:
+        pm.register(plugin)
+    previous, _limited = _limited, collect(pm)
+    try:
+        yield dict(_limited)
+    finally:
+        _limited = previous
 
 
 def backends() -> dict[str, Backend]:
