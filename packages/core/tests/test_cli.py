@@ -116,9 +116,10 @@ def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
 
 
 @needs_loop
-def test_build_in_fp16_makes_a_float16_network(tmp_path: Path, spec_file: Path) -> None:
+@pytest.mark.parametrize("option", [("--precision", "fp16"), ("--fp16",)])
+def test_build_in_fp16_makes_a_float16_network(tmp_path: Path, spec_file: Path, option: tuple) -> None:
     engine = tmp_path / "half.engine"
-    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--precision", "fp16")
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, *option)
     assert result.returncode == 0, result.stderr
     assert "input  input [3, 5, 9] float16" in result.stdout
     assert "output output [3, 5, 16] float16" in result.stdout

@@ -733,3 +733,40 @@ def test_describe_lists_layers_and_loop_membership():
     constant_lines = [line for line in text.splitlines() if " CONSTANT " in line]
     assert constant_lines and all("[loop" not in line for line in constant_lines)
     assert "body (1 layers)" in text
+
+
+# --- float16 layers: computed in float32, rounded once on output (kernels.widened) ---------------
+
+
+def test_float16_matmul_accumulates_beyond_float16s_integer_range() -> None:
+    """ones(4096) . ones(4096) = 4096, exactly a float16. Summing in float16 would stick at 2048
+    (2048 + 1 rounds back to 2048: float16 has 11 significant bits), as fp32-accumulating GEMMs do not."""
+    net = Net()
+    a = net.input("a", np.ones((1, 4096), np.float16))
+    b = net.const(np.ones((4096, 1), np.float16))
+    none = T.MatrixOperation.NONE
+    got = run1(net, net.network.add_matrix_multiply(a, none, b, none).get_output(0))
+    assert got.dtype == np.float16 and got.tolist() == [[4096.0]]
+
+
+def test_float16_sigmoid_is_rounded_once() -> None:
+    """SIGMOID = 1 / (1 + exp(-x)) rounded once to float16: within half a float16 unit (2^-11 relative)
+    of the exact value, for every float16 in [-8, 8] (rounding exp, the sum and the quotient each to
+    float16 would not be)."""
+    x = np.arange(-8, 8, 2**-8, dtype=np.float64).astype(np.float16)
+    net = Net()
+    act = net.network.add_activation(net.input("x", x), T.ActivationType.SIGMOID)
+    got = run1(net, act.get_output(0))
+    exact = 1 / (1 + np.exp(-x.astype(np.float64)))
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float64), exact, rtol=2**-11 * (1 + 2**-10), atol=0)
+
+
+def test_float16_elementwise_keeps_float16_and_rounds_ties_to_even() -> None:
+    """1 + 2^-11 lies halfway between the float16s 1 and 1 + 2^-10: IEEE rounds to the even one, 1;
+    1 + 3 * 2^-11 lies halfway between 1 + 2^-10 and 1 + 2^-9 and goes to 1 + 2^-9."""
+    net = Net()
+    one = net.input("one", np.ones(2, np.float16))
+    tiny = net.const(np.array([2**-11, 3 * 2**-11], np.float16))
+    got = run1(net, net.network.add_elementwise(one, tiny, T.ElementWiseOperation.SUM).get_output(0))
+    assert got.dtype == np.float16 and got.tolist() == [1.0, 1 + 2**-9]

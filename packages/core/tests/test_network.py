@@ -8,8 +8,8 @@ import pytest
 import trtrnn_loop
 from trtrnn import RNNSpec, trt
 from trtrnn.conformance.cases import rounded
-from trtrnn.errors import SpecError
-from trtrnn.network import build_spec_network
+from trtrnn.errors import ConfigurationError, SpecError
+from trtrnn.network import build_spec_network, serialize_network
 
 
 def _spec() -> RNNSpec:
@@ -52,3 +52,15 @@ def test_rounded_holds_exactly_what_an_fp16_network_holds() -> None:
         assert np.array_equal(after, np.asarray(before).astype(np.float16).astype(np.float32))
     assert np.array_equal(cut.seq_lengths, spec.seq_lengths)
     assert rounded(spec, x, "fp32")[0].weights.keys() == spec.weights.keys()
+
+
+def test_fp16_flag_without_builder_support_is_refused_not_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the flavor: a TensorRT without BuilderFlag.FP16 never builds fp32 for fp16=True."""
+    import trtrnn.network as network_module
+
+    spec = _spec()
+    built = build_spec_network(trtrnn_loop.add_rnn, spec, spec.random_input(2))
+    monkeypatch.setattr(network_module, "has_fp16_flag", lambda: False)
+    with pytest.raises(ConfigurationError, match=r"fp16: .* has no BuilderFlag\.FP16 .*precision=\"fp16\""):
+        serialize_network(built.builder, built.network, built.profile, fp16=True)
+    assert len(serialize_network(built.builder, built.network, built.profile)) > 1000  # fp32 still builds

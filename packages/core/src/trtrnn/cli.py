@@ -475,6 +475,14 @@ def parser() -> argparse.ArgumentParser:
         help="the RNN's precision: fp16 builds a float16 network (input, states, weights) and sets "
         "BuilderFlag.FP16 where this TensorRT has it",
     )
+    p.add_argument(
+        "--fp16",
+        action="store_const",
+        const="fp16",
+        dest="precision",
+        help="same as --precision fp16 (a float16 network, never just a builder flag: TensorRT for RTX "
+        "has none, and an fp32 network built with it would silently stay fp32)",
+    )
     p.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
     spec_options(p)
 

@@ -115,7 +115,10 @@ class Engine:
         """Run TensorRT's builder on `network` (an INetworkDefinition or a `SpecNetwork`).
 
         `profile` maps input names to (min, opt, max) shapes for dynamic dims; a SpecNetwork brings
-        its own builder and profile. `workspace` caps the builder's workspace in bytes.
+        its own builder and profile. `workspace` caps the builder's workspace in bytes. `fp16` sets
+        BuilderFlag.FP16; where TensorRT has none (TensorRT for RTX) it raises ConfigurationError
+        rather than build fp32 silently: there build a float16 network instead
+        (`build_spec_network(..., precision="fp16")`).
         """
         if hasattr(network, "network") and hasattr(network, "builder"):  # a SpecNetwork
             builder = builder if builder is not None else network.builder

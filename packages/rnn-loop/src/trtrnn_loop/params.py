@@ -3,6 +3,9 @@
 cuDNN's layout: every gate of a layer-direction stacked side by side (in `spec.gates` order) so one
 matmul computes all gates, and every bias that is simply added folded into one vector that is added
 outside the loop. Only GRU's `Rb[h]` stays separate: it is scaled by the reset gate (SEMANTICS §2).
+
+Arrays come back in float64 (exact for the spec's float32/float16 data, and the fused bias sum rounded
+nowhere): the lowering's constants round them once, to the network's float type (float32 or float16).
 """
 
 from __future__ import annotations
@@ -39,14 +42,14 @@ def input_bias(spec: RNNSpec, layer: int) -> np.ndarray:
         if not _bias_inside_reset(spec, gate):
             bias = bias + np.asarray(spec.biases[(layer, gate, False)], dtype=np.float64)
         parts.append(bias)
-    return np.concatenate(parts).astype(np.float32)
+    return np.concatenate(parts)
 
 
 def reset_bias(spec: RNNSpec, layer: int) -> np.ndarray | None:
     """`[H]`: GRU's `Rb[h]`, added to `R[h].h` before the reset gate multiplies it; None for other ops."""
     if spec.op != RNNOperation.GRU:
         return None
-    return np.asarray(spec.biases[(layer, RNNGateType.HIDDEN, False)], dtype=np.float32)
+    return np.asarray(spec.biases[(layer, RNNGateType.HIDDEN, False)], dtype=np.float64)
 
 
 def _bias_inside_reset(spec: RNNSpec, gate: RNNGateType) -> bool:
@@ -54,5 +57,5 @@ def _bias_inside_reset(spec: RNNSpec, gate: RNNGateType) -> bool:
 
 
 def _stack_transposed(spec: RNNSpec, layer: int, *, is_w: bool) -> np.ndarray:
-    mats = [np.asarray(spec.weights[(layer, gate, is_w)], dtype=np.float32) for gate in spec.gates]
+    mats = [np.asarray(spec.weights[(layer, gate, is_w)], dtype=np.float64) for gate in spec.gates]
     return np.ascontiguousarray(np.concatenate(mats, axis=0).T)

@@ -9,8 +9,11 @@ differs from what TensorRT declares raises too, so no result is returned that wa
 
 Precision: every tensor keeps TensorRT's declared dtype, so FLOAT layers compute in float32 like
 TensorRT's fp32 kernels (numpy's float32 matmul, pairwise float32 sums); nothing is promoted to
-float64, which would hide rounding the real engine has. Floating-point exceptions (overflow in
-exp, division by zero) follow IEEE silently, as on the GPU.
+float64, which would hide rounding the real engine has. HALF (float16) layers that compute compute
+in float32 and round once to float16 on output, as TensorRT's fp16 kernels do (fp32 accumulation in
+GEMMs, half->float->half pointwise); that is the most rounding a strongly typed network allows an
+engine (kernels.widened says why). Floating-point exceptions (overflow in exp, division by zero)
+follow IEEE silently, as on the GPU.
 """
 
 from __future__ import annotations

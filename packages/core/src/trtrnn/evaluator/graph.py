@@ -17,7 +17,7 @@ import numpy as np
 from trtrnn import trt
 from trtrnn.errors import UnsupportedLayerError
 from trtrnn.evaluator.dtypes import to_numpy
-from trtrnn.evaluator.kernels import KERNELS, LayerContext
+from trtrnn.evaluator.kernels import KERNELS, LayerContext, needs_widening, widened
 
 LOOP_BOUNDARY = {
     "TRIP_LIMIT": "ITripLimitLayer",
@@ -131,6 +131,9 @@ def read_network(network: object) -> Graph:
             with cast(layer, interface) as view:
                 try:
                     node.kernel = builder(LayerContext(view, kind, name, ctx_ranks, ctx_dtypes))
+                    all_dtypes = ctx_dtypes + tuple(tensors[k].dtype for k in ins if k is not None)
+                    if needs_widening(kind, all_dtypes):
+                        node.kernel = widened(node.kernel, ctx_dtypes)
                 except UnsupportedLayerError as exc:
                     node.kernel = _unsupported_kernel(exc)
         elif kind not in LOOP_BOUNDARY and kind not in CONDITIONAL_BOUNDARY:

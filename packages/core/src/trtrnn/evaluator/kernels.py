@@ -4,7 +4,8 @@ A builder reads the layer's attributes once, while the layer is cast to its inte
 returns a kernel `f(inputs: list[np.ndarray | None]) -> list[np.ndarray]` that the evaluation loop
 calls (many times inside a loop body, hence attributes are never read at run time). Semantics follow
 TensorRT's NvInfer.h; each builder names the rule it implements. Floating-point work stays in the
-tensor's own dtype (float32 for FLOAT), as TensorRT computes it.
+tensor's own dtype for FLOAT (float32, as TensorRT computes it); HALF layers compute in float32 and
+round once on output (`widened`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,41 @@ def kernel(kind: str, interface: str) -> Callable:
         return builder
 
     return register
+
+
+#: LayerTypes that compute new values (rather than move, select or convert them): with float16 tensors
+#: they run through `widened`.
+ARITHMETIC = frozenset(
+    {"ELEMENTWISE", "UNARY", "ACTIVATION", "PARAMETRIC_RELU", "SCALE", "MATRIX_MULTIPLY", "REDUCE"}
+    | {"SOFTMAX", "EINSUM", "CUMULATIVE"}
+)
+
+
+def widened(kernel: Kernel, out_dtypes: tuple[np.dtype | None, ...]) -> Kernel:
+    """`kernel` run on float16 inputs widened to float32, each output rounded once to its declared dtype.
+
+    Why float32 inside and one rounding per layer: a strongly typed network fixes only each layer's
+    output type, and TensorRT's fp16 kernels widen inside (GEMMs accumulate in fp32; pointwise kernels,
+    often fused by the builder, convert half to float, compute and convert back). Rounding every
+    layer's output once is the most rounding the network definition allows, so an engine (which rounds
+    as often or, fusing layers, less) is at least as close to the oracle as the evaluator. numpy's own
+    float16 arithmetic would round each intermediate of a formula (sigmoid's exp, add, divide); for a
+    single +, -, *, / or sqrt both agree, float32 holding more than 2*11+2 bits.
+    """
+
+    def run(args: list) -> list:
+        wide = [a.astype(np.float32) if a is not None and a.dtype == np.float16 else a for a in args]
+        outs = kernel(wide)
+        return [
+            o.astype(d, copy=False) if d is not None and o.dtype != d else o for o, d in zip(outs, out_dtypes)
+        ]
+
+    return run
+
+
+def needs_widening(kind: str, dtypes: tuple[np.dtype | None, ...]) -> bool:
+    """Whether a `kind` layer touching tensors of `dtypes` computes in float16 (see `widened`)."""
+    return kind in ARITHMETIC and any(d == np.float16 for d in dtypes if d is not None)
 
 
 def _ints(value: object) -> list[int]:
