@@ -11,8 +11,8 @@ network.mark_output(rnn.get_output(0))                     # [T, N, K*H]; lowere
 outputs = network.execute(batch_size, {"x": data})         # CPU evaluator, or an engine on a GPU
 ```
 Modules: `blob` (legacy blobs <-> per-gate weights), `layer` (`add_rnn`, `RNNLayer`), `implicit`
-(`ImplicitBatchNetwork`), `lowering` (onto rnn-loop), `native` (TensorRT <= 7), `tensorrt` (the
-import shim for TensorRT 7 programs), `plugin` (the `rnn-legacy` conformance backend).
+(`ImplicitBatchNetwork`), `lowering` (onto the registered lowering backend), `native` (TensorRT <= 7),
+`tensorrt` (the import shim for TensorRT 7 programs), `plugin` (the `rnn-legacy` conformance backend).
 """
 
 from __future__ import annotations
