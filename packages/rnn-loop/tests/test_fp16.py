@@ -54,6 +54,44 @@ def test_float16_network_builds_and_matches_the_reference(op: str, direction: st
     print(f"{op} {direction}: max abs error {result.max_abs:.2e}, max rel {result.max_rel:.2e}")
 
 
+@pytest.mark.parametrize(
+    ("op", "how", "batch_shape", "input_mode", "states"),
+    [
+        ("LSTM", "dynamic", (3,), "LINEAR", False),  # unset states: zeros filled at run time
+        ("GRU", "dynamic", (2, 3), "SKIP", False),
+        ("TANH", "dynamic", (3,), "LINEAR", True),
+        ("RELU", "constants", (), "SKIP", True),
+        ("LSTM", "constants", (2, 2), "LINEAR", True),
+        ("GRU", "inputs", (), "LINEAR", False),
+    ],
+)
+def test_float16_in_every_way_of_feeding_the_rnn(
+    op: str, how: str, batch_shape: tuple, input_mode: str, states: bool
+) -> None:
+    """Dynamic batch, constants, SKIP, no or two leading dims: still float16 throughout, built, and
+    within the fp16 tolerance of the reference on the fp16-rounded data."""
+    import trtrnn
+    from trtrnn import reference
+    from trtrnn.conformance.cases import rounded
+    from trtrnn.conformance.compare import compare
+    from trtrnn.conformance.tolerances import tolerance
+
+    spec = RNNSpec.random(
+        21, op=op, hidden_size=8, max_seq_length=4, data_length=8 if input_mode == "SKIP" else 5,
+        num_layers=2, direction="BIDIRECTION", input_mode=input_mode, batch_shape=batch_shape,
+        seq_lengths="ragged", states=states,
+    )  # fmt: skip
+    x = spec.random_input(22)
+    built = build_spec_network(
+        add_rnn, spec, x, precision="fp16", as_inputs=how != "constants", dynamic_batch=how == "dynamic"
+    )
+    assert len(built.serialize()) > 1000
+    got = trtrnn.evaluate(built.network, built.feeds)
+    assert all(v.dtype == np.float16 for v in got.values())
+    result = compare(reference.forward(*rounded(spec, x, "fp16")).as_dict(), got, tolerance(spec.op, "fp16"))
+    assert result.ok, result.text()
+
+
 @pytest.mark.parametrize("op", ["RELU", "TANH", "LSTM", "GRU"])
 def test_float16_error_stays_a_few_unit_roundoffs(op: str) -> None:
     """30 random specs shaped like the conformance fp16 cases: the worst error, scaled as the suite

@@ -40,11 +40,11 @@ class Graph:
         layer.name = f"{self.prefix}.{name}"
 
     # ---- constants ------------------------------------------------------------------------------
-    def const(self, array: np.ndarray, name: str) -> Tensor:
-        """A constant layer; floating arrays are converted to the graph's float dtype."""
+    def const(self, array: np.ndarray, name: str, float_dtype: type[np.floating] | None = None) -> Tensor:
+        """A constant layer; floating arrays are converted to `float_dtype`, by default the graph's."""
         array = np.asarray(array)
         if np.issubdtype(array.dtype, np.floating):
-            array = array.astype(self.np_float)
+            array = array.astype(float_dtype or self.np_float)
         array = np.array(array, order="C")  # a copy we own; ascontiguousarray would make 0-D arrays 1-D
         keep_alive(self.network, array)
         return self.named(self.network.add_constant(array.shape, array), name)
@@ -155,9 +155,15 @@ class Graph:
         if self.rows is not None:
             return self.const(np.zeros((*lead, self.rows, width), dtype=self.np_float), name)
         rank = len(lead) + 2
-        layer = self.network.add_fill((0,) * rank, self.trt.FillOperation.LINSPACE, self.float_dtype)
+        # LINSPACE fills INT32, INT64 or FLOAT only ("kLINSPACE only supports `output` type kINT32 /
+        # kINT64 / kFLOAT"): a float16 graph fills float32 zeros and casts them (exact)
+        layer = self.network.add_fill((0,) * rank, self.trt.FillOperation.LINSPACE, self.trt.float32)
         layer.set_input(0, self.rows_shape(lead, (width,)))
         # start 0 and a per-dimension delta of 0 as tensors: Python's `beta` holds one scalar only
-        layer.set_input(1, self.const(np.zeros((), dtype=self.np_float), f"{name}.start"))
-        layer.set_input(2, self.const(np.zeros(rank, dtype=self.np_float), f"{name}.delta"))
-        return self.named(layer, name)
+        layer.set_input(1, self.const(np.zeros(()), f"{name}.start", np.float32))
+        layer.set_input(2, self.const(np.zeros(rank), f"{name}.delta", np.float32))
+        zeros = self.named(layer, name)
+        if self.float_dtype == self.trt.float32:
+            return zeros
+        layer.name = f"{self.prefix}.{name}.fill"
+        return self.named(self.network.add_cast(zeros, self.float_dtype), name)
