@@ -182,7 +182,9 @@ class CaseRun:
         comparisons = [("", compare(expected, got, c.judged_by()))]
         if c.dynamic_batch and c.oracle == "trtrnn.reference":
             small_spec, small_feeds = slice_batch(c)
-            small = Case(c.id + "-batch1", small_spec, small_feeds["input"], c.source)
+            # fed in the network's types (float16 in an fp16 case) and judged on the same rounded data
+            small_feeds = {k: np.asarray(v, dtype=feeds[k].dtype) for k, v in small_feeds.items()}
+            small = Case(c.id + "-batch1", small_spec, small_feeds["input"], c.source, precision=c.precision)
             try:
                 got_small = run(small_feeds)
             except Exception as exc:
