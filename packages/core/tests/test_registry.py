@@ -22,28 +22,44 @@ def test_the_installed_lowering_is_rnn_loop() -> None:
     assert found is registry.get("rnn-loop")
 
 
+def _registering(*found: Backend) -> object:
+    """An in-memory plugin registering `found`, for `registry.limited_to`."""
+
+    class Plugin:
+        @hookimpl
+        def register_backends(self, register):
+            for backend in found:
+                register(backend)
+
+    return Plugin()
+
+
 def test_default_lowering_is_preferred_then_first_by_name() -> None:
-    others = {n: _backend(n) for n in ("a-loop", "z-loop")}
-    assert registry.lowering({**others, "rnn-loop": _backend("rnn-loop")}).name == "rnn-loop"
-    assert registry.lowering(others).name == "a-loop"
+    others = [_backend(n) for n in ("a-loop", "z-loop")]
+    with registry.limited_to(_registering(*others, _backend("rnn-loop"))):
+        assert registry.lowering().name == "rnn-loop"
+    with registry.limited_to(_registering(*others)):
+        assert registry.lowering().name == "a-loop"
 
 
 def test_only_available_full_lowerings_count() -> None:
     partial = _backend("partial", unsupported={Feature.SEQ_LENGTHS: "no lengths"})
     api = _backend("api", lowering=False)
-    with pytest.raises(BackendError, match=r"no lowering backend is installed .*pip install trtrnn-loop"):
-        registry.lowering({"partial": partial, "api": api})
-    with pytest.raises(BackendError, match=r"no lowering backend is available here \(gpu: gpu needs a GPU\)"):
-        registry.lowering({"gpu": _backend("gpu", available=False)})
+    with registry.limited_to(_registering(partial, api)):
+        with pytest.raises(BackendError, match=r"no lowering backend is installed .*pip install trtrnn-loop"):
+            registry.lowering()
+    with registry.limited_to(_registering(_backend("gpu", available=False))):
+        with pytest.raises(
+            BackendError, match=r"no lowering backend is available here \(gpu: gpu needs a GPU\)"
+        ):
+            registry.lowering()
 
 
-def test_compatibility_availability_names_the_api_and_what_is_missing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_compatibility_availability_names_the_api_and_what_is_missing() -> None:
     assert registry.compatibility_availability("add_rnn_v2", native=True) == (True, "")
     assert registry.compatibility_availability("add_rnn_v2", native=False) == (True, "")  # rnn-loop installed
-    monkeypatch.setattr(registry, "backends", lambda: {})
-    ok, why = registry.compatibility_availability("add_rnn", native=False)
+    with registry.limited_to():
+        ok, why = registry.compatibility_availability("add_rnn", native=False)
     assert not ok and why.startswith("this TensorRT has no add_rnn, and no lowering backend is installed")
 
 
@@ -58,13 +74,7 @@ def test_compatibility_without_any_tensorrt_says_what_to_install(monkeypatch: py
 def test_limited_to_shows_only_the_given_plugins_and_restores_the_installed_ones() -> None:
     installed = registry.backends()
     chosen = _backend("chosen-loop")
-
-    class Plugin:
-        @hookimpl
-        def register_backends(self, register):
-            register(chosen)
-
-    with registry.limited_to(Plugin()) as found:
+    with registry.limited_to(_registering(chosen)) as found:
         assert found == registry.backends() == {"chosen-loop": chosen}
         assert registry.lowering() is registry.get("chosen-loop") is chosen
         with pytest.raises(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import pluggy
 
@@ -91,15 +91,14 @@ def get(name: str) -> Backend:
 DEFAULT_LOWERING = "rnn-loop"
 
 
-def lowering(found: Mapping[str, Backend] | None = None) -> Backend:
+def lowering() -> Backend:
     """The backend compatibility APIs lower onto where TensorRT lacks their layer.
 
-    Among `found` (default: the installed backends), the available ones declaring `lowering` and
-    no unsupported feature: DEFAULT_LOWERING if among them, else the first by name. BackendError says
-    what to install when there is none, or why the installed ones cannot run here.
+    Among the installed backends (or those of `limited_to`), the available ones declaring `lowering`
+    and no unsupported feature: DEFAULT_LOWERING if among them, else the first by name. BackendError
+    says what to install when there is none, or why the installed ones cannot run here.
     """
-    found = backends() if found is None else found
-    candidates = [b for b in found.values() if b.lowering and not b.unsupported]
+    candidates = [b for b in _installed().values() if b.lowering and not b.unsupported]
     if not candidates:
         raise BackendError(
             "no lowering backend is installed (one that declares `lowering=True` and expresses every "

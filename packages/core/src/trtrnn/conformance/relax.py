@@ -75,17 +75,16 @@ def relaxed_cases(cases: Iterable[Any], backends: Mapping[str, Backend]) -> list
 
     Backends that need the same relaxation share one variant (one id, `backends` = all of them).
     """
-    found: dict[str, Case] = {}
+    variants: dict[str, Case] = {}
+    owners: dict[str, set[str]] = {}
     for case in cases:
         if not isinstance(case, Case) or case.source not in RELAXED_SOURCES:
             continue
         for name, backend in backends.items():
-            if case.backends is not None and name not in case.backends:
-                continue
-            variant = relax(case, backend.unsupported)
-            if variant is None:
-                continue
-            shared = found.get(variant.id)
-            owners = frozenset({name}) | (shared.backends or frozenset() if shared else frozenset())
-            found[variant.id] = dataclasses.replace(shared or variant, backends=owners)
-    return list(found.values())
+            variant = (
+                None if case.backends and name not in case.backends else relax(case, backend.unsupported)
+            )
+            if variant is not None:
+                variants.setdefault(variant.id, variant)
+                owners.setdefault(variant.id, set()).add(name)
+    return [dataclasses.replace(v, backends=frozenset(owners[i])) for i, v in variants.items()]
