@@ -28,7 +28,9 @@ __all__ = ["Program", "compile_network", "evaluate"]
 
 def compile_network(network: object) -> Program:
     """Read `network` once (attributes, loop bodies) into a Program you can run many times."""
-    return Program(read_network(network))
+    from trtrnn.network import declared_ranges
+
+    return Program(read_network(network), declared_ranges(network))
 
 
 def evaluate(network: object, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -7,18 +7,23 @@ conditional output asks for its condition, then only for the branch it takes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from trtrnn.errors import ShapeError, UnsupportedLayerError
 from trtrnn.evaluator.graph import Graph, Node
 from trtrnn.evaluator.loops import Loop, check_output, group_loops
+from trtrnn.network import ValueRange
 
 
 class Program:
     """A network read once: outer nodes (loops collapsed to one node each) and their producers."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, ranges: Mapping[str, ValueRange] | None = None) -> None:
         self.graph = graph
+        #: value contracts by tensor name (trtrnn.network.declare_range), checked when fed or computed
+        self.ranges = dict(ranges or {})
         self.loops, owned = group_loops(graph)
         self.nodes: list[Node] = [n for n in graph.nodes if n.index not in owned]
         self.nodes += [loop.node for loop in self.loops]
@@ -64,8 +69,15 @@ class Program:
                 raise ShapeError(
                     f"input {name!r}: shape {value.shape}; expected {info.shape} (-1 = any length)"
                 )
+            self._check_range(key, value)
             env[key] = value
         return env
+
+    def _check_range(self, key: int, value: np.ndarray) -> None:
+        name = self.graph.tensor_name(key)
+        contract = self.ranges.get(name)
+        if contract is not None:
+            contract.check(value, name)
 
     def _deps(self, node: Node, env: dict) -> list[int]:
         if node.kind == "CONDITIONAL_OUTPUT" and len(node.inputs) == 3:
@@ -119,4 +131,5 @@ class Program:
             )
         for k, v in zip(node.outputs, outs):
             check_output(self.graph, node, k, v)
+            self._check_range(k, v)
             env[k] = v
