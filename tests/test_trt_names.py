@@ -45,6 +45,7 @@ EXPLAINED = {
     "initializer": "not TensorRT: onnx GraphProto.initializer",
     "items": "not TensorRT: dict.items",
     "load": "not TensorRT: trtrnn.trt.load, onnx.load, Engine.load",
+    "manager": "not TensorRT: trtrnn.registry.manager() (the plugin manager)",
     "nodes": "not TensorRT: the evaluator's graph nodes, onnx GraphProto.node(s)",
     "offset": "not TensorRT: trtrnn_legacy.blob segments",
     "precision": "not TensorRT: Case.precision and the CLI's --precision (ILayer.precision is gone in 11)",
