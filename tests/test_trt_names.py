@@ -51,6 +51,7 @@ EXPLAINED = {
     "precision": "not TensorRT: Case.precision and the CLI's --precision (ILayer.precision is gone in 11)",
     "sign": "not TensorRT: numpy.sign",
     "squeeze": "not TensorRT: numpy.squeeze",
+    "states": "not TensorRT: trtrnn_loop.buildcheck.Shape.states",
     "suffix": "not TensorRT: pathlib.Path.suffix",
     "update": "not TensorRT: dict/set update",
     "where": "not TensorRT: numpy.where",
