@@ -60,6 +60,7 @@ class NodePlan:
     action: str
     detail: str
     spec: RNNSpec | None = None
+    error: type[SpecError] = SpecError  # the class of the refusal (ShapeError for contradicting shapes)
 
 
 @dataclass
@@ -139,9 +140,8 @@ def rewrite(
     plans = [_plan_node(graph, i, node, types, keep_unsupported) for i, node in _rnn_nodes(graph)]
     refused = [p for p in plans if p.action == "refuse"]
     if refused:
-        raise SpecError(
-            "; ".join(p.detail for p in refused) + " (--keep-unsupported keeps such nodes as they are)"
-        )
+        message = "; ".join(p.detail for p in refused)
+        raise refused[0].error(f"{message} (--keep-unsupported keeps such nodes as they are)")
     taken = _names_in(graph)
     replaced: dict[int, tuple[list, list]] = {}
     for p in plans:
@@ -178,7 +178,8 @@ def _plan_node(graph: Any, index: int, node: Any, types: dict, keep: bool) -> No
         layout, dtype, t, b, _ = _node_io(node, types)
         spec = _node_spec(graph, node, t, b)
     except SpecError as exc:
-        return NodePlan(index, label, node.op_type, "keep" if keep else "refuse", _named(exc, where))
+        action = "keep" if keep else "refuse"
+        return NodePlan(index, label, node.op_type, action, _named(exc, where), error=type(exc))
     missing = spec.features() & set(NOT_YET_LOWERED)
     if missing:
         what = ", ".join(sorted(FEATURE_ATTRIBUTE.get(f.value, f.value) for f in missing))
