@@ -746,7 +746,7 @@ def test_dynamic_dims_take_their_length_from_the_array():
     ("feeds", "match"),
     [
         ({}, r"input 'x': missing"),
-        ({"x": np.zeros((2, 4), np.float32)}, r"input 'x': shape \(2, 4\); expected \(-1, 3\)"),
+        ({"x": np.zeros((2, 4), np.float32)}, r"input 'x': shape \(2, 4\); expected \[-1, 3\]"),
         ({"x": np.zeros((2, 3), np.float64)}, r"input 'x': dtype float64; expected float32"),
         ({"x": np.zeros((2, 3), np.float32), "z": np.zeros(1)}, r"\['z'\] are not inputs"),
     ],

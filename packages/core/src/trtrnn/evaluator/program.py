@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from trtrnn.errors import ShapeError, UnsupportedLayerError
+from trtrnn.errors import UnsupportedLayerError
 from trtrnn.evaluator.graph import Graph, Node
 from trtrnn.evaluator.loops import Loop, group_loops
 from trtrnn.evaluator.walk import Env, Scope, Trace
+from trtrnn.tensors import check_feeds
 
 
 class Program:
@@ -63,27 +64,7 @@ class Program:
             )
         return UnsupportedLayerError(f"tensor {name!r} has no producing layer and is not a network input")
 
-    def _feed(self, inputs: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
-        names = {self.graph.tensor_name(k): k for k in self.graph.inputs}
-        unknown = sorted(set(inputs) - set(names))
-        if unknown:
-            raise ShapeError(
-                f"inputs: {unknown} are not inputs of this network; expected names from {sorted(names)}"
-            )
-        env: dict[int, np.ndarray] = {}
-        for name, key in names.items():
-            info = self.graph.tensors[key]
-            if name not in inputs:
-                raise ShapeError(f"input {name!r}: missing; the network declares it with shape {info.shape}")
-            value = np.asarray(inputs[name])
-            if info.dtype is not None and value.dtype != info.dtype:
-                raise ShapeError(f"input {name!r}: dtype {value.dtype}; expected {info.dtype}")
-            if info.shape is not None and (
-                len(value.shape) != len(info.shape)
-                or any(d >= 0 and d != g for d, g in zip(info.shape, value.shape))
-            ):
-                raise ShapeError(
-                    f"input {name!r}: shape {value.shape}; expected {info.shape} (-1 = any length)"
-                )
-            env[key] = value
-        return env
+    def _feed(self, inputs: dict[str, np.ndarray]) -> Env:
+        """The environment of a run: the checked inputs (trtrnn.tensors.check_feeds) by tensor key."""
+        check_feeds((self.graph.tensors[k] for k in self.graph.inputs), inputs, "network")
+        return {k: inputs[self.graph.tensor_name(k)] for k in self.graph.inputs}
