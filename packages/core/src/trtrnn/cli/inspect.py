@@ -1,4 +1,5 @@
-"""`trtrnn inspect`: an engine file's tensors, or a spec and the network a backend builds for it."""
+"""`trtrnn inspect`: an engine file's tensors, an ONNX model's RNN nodes and what `rewrite` does with
+each, or a spec and the network a backend builds for it."""
 
 from __future__ import annotations
 
@@ -22,14 +23,22 @@ from trtrnn.cli.exits import OK
 from trtrnn.errors import ExecutionUnavailableError
 
 NAME = "inspect"
-HELP = "summarize an engine file, or a spec and the network a backend builds for it"
+HELP = (
+    "summarize an engine file, an ONNX model's RNN nodes (what rewrite does with each), or a spec and "
+    "the network a backend builds for it"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_argument(
         parser, "file", "FILE", f"an engine ({', '.join(ENGINE_SUFFIXES)}) or a SPEC as for build"
     )
-    add_backend_argument(parser, "backend for the network (rnn-loop)", default="rnn-loop")
+    add_backend_argument(
+        parser,
+        "backend for the network (default rnn-loop; for an .onnx model, also list the network of its RNN "
+        "chain imported as one spec)",
+        required=False,
+    )
     parser.add_argument(
         "--tensors",
         action="store_true",
@@ -44,9 +53,14 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if path.suffix.lower() in ENGINE_SUFFIXES:
         return _inspect_engine(path)
+    if path.suffix.lower() == ".onnx":
+        _inspect_onnx_nodes(path)
+        if args.backend is None:
+            return OK
+        print()
     spec, x = load_problem(path, args)
     print("\n".join(spec_summary(spec)))
-    backend = available_backend(args.backend)
+    backend = available_backend(args.backend or "rnn-loop")
     built = build_network(backend, spec, x if args.tensors else None)
     print(f"network built by backend {backend.name}:")
     from trtrnn.inspect import describe
@@ -55,6 +69,24 @@ def run(args: argparse.Namespace) -> int:
     if args.tensors:
         _print_tensors(built, "the file's input" if x is not None else "zeros as input")
     return OK
+
+
+def _inspect_onnx_nodes(path: Path) -> None:
+    """Every RNN/GRU/LSTM node and what the registered rewriter does with it (nothing is written)."""
+    from trtrnn import registry
+    from trtrnn.cli.rewrite import print_plans
+    from trtrnn.errors import TrtrnnError
+
+    if not path.exists():
+        raise TrtrnnError(f"{path}: no such file")
+    plans = registry.onnx_rewriter().plan(path)
+    print(
+        f"{path}: {len(plans)} RNN node(s)"
+        + ("" if plans else " (rewrite would refuse it without --allow-none)")
+    )
+    print_plans(plans)
+    if any(p.action == "refuse" for p in plans):
+        print("  (refused nodes stop `trtrnn rewrite` unless --keep-unsupported keeps them as they are)")
 
 
 def _print_tensors(built: Any, fed: str) -> None:
