@@ -27,12 +27,14 @@ import numpy as np
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import Feature, RNNSpec
 from trtrnn_loop import cells, padding, params
 from trtrnn_loop.graph import STEPS, Graph
 from trtrnn_loop.trt_target import TrtGraph
 
 DIRECTION_TAGS = ("fwd", "bwd")
+#: Spec features this lowering does not build (refused, never ignored): the backend's `unsupported`.
+NOT_YET_LOWERED: dict[Feature, str] = {}
 #: The first layer every add_rnn adds (`<name>.input.flatten`): how a used name is recognised.
 INPUT_FLATTEN = "input.flatten"
 
@@ -100,7 +102,7 @@ def lower(
         g, spec, _checked(inputs.cell_state, "cell_state", lead, tail, x.dtype, meaning), "cell_state"
     )
 
-    width = max(hidden, min_hidden)
+    width = padding.padded_width(spec, min_hidden)
     real = spec
     if width != hidden:  # from here on the loops see `width` units, the real ones first
         spec = padding.pad_hidden(real, width)

@@ -23,9 +23,16 @@ from trtrnn.spec import RNNSpec
 MIN_HIDDEN = 8
 
 
-def padded_width(spec: RNNSpec) -> int:
-    """The hidden size the loops are built with: `spec.hidden_size`, raised to MIN_HIDDEN."""
-    return max(spec.hidden_size, MIN_HIDDEN)
+def padded_width(spec: RNNSpec, min_hidden: int = MIN_HIDDEN) -> int:
+    """The hidden size the loops are built with: `spec.hidden_size`, raised to `min_hidden` where
+    `can_pad(spec)`."""
+    return max(spec.hidden_size, min_hidden) if can_pad(spec) else spec.hidden_size
+
+
+def can_pad(spec: RNNSpec) -> bool:
+    """Whether `pad_hidden` knows every per-unit array of `spec`: weights, biases, states. A spec with
+    peepholes or an LSTM projection (ONNX/PyTorch extensions) is left at its own size."""
+    return not getattr(spec, "peepholes", None) and not getattr(spec, "proj_size", 0)
 
 
 def pad_hidden(spec: RNNSpec, width: int) -> RNNSpec:
