@@ -130,7 +130,11 @@ class Backend:
     modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
     compatibility APIs lower onto such a backend where TensorRT lacks their layer
     (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
-    backend's lowering (`trtrnn.registry.onnx_rewriter`).
+    backend's lowering (`trtrnn.registry.onnx_rewriter`). `api` names the TensorRT API the backend
+    offers its users, so the conformance suite drives that API itself with data it made
+    (`trtrnn.conformance.apis`): "add_rnn_v2" -> `add_rnn_v2(network, input, layer_count, hidden_size,
+    max_seq_length, op)`, "implicit_batch_network" -> `factory(max_batch_size)` of a TensorRT 7 style
+    implicit-batch network with `add_rnn` (legacy blobs), `serialize()` and `execute(batch_size, feeds)`.
     """
 
     name: str
@@ -140,6 +144,7 @@ class Backend:
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
     onnx_rewriter: OnnxRewriter | None = None
+    api: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):

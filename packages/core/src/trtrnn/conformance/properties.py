@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trtrnn.backend import Backend
+from trtrnn.conformance.apis import case_run
 from trtrnn.conformance.cases import Case
 from trtrnn.conformance.tiers import CaseRun, Status, TierResult, execution_unavailable
 from trtrnn.enums import RNNOperation
@@ -141,7 +142,7 @@ def run_property(backend: Backend, group: PropertyGroup, tier: str) -> TierResul
     @given(problems(group.op, backend.unsupported))
     def check(case: Case) -> None:
         nonlocal ran
-        result = CaseRun(backend, case).run(tier)
+        result = case_run(backend, case).run(tier)
         if result.status == Status.FAIL:
             raise PropertyFailure(result)
         if result.status != Status.PASS:  # not run for a reason every example shares: stop early
