@@ -174,7 +174,8 @@ def serialize_network(
     if blob is None:
         raise BuildError(
             f"{trt.flavor()} {trt.version()}'s builder refused the network "
-            f"({network.num_layers} layers); run with a VERBOSE trt.Logger to see why"
+            f"({network.num_layers} layers); to see why, rerun with `trtrnn --verbose` (in Python: "
+            "trtrnn.trt.set_log_level('VERBOSE'))"
         )
     return bytes(memoryview(blob))
 

@@ -19,6 +19,8 @@ from trtrnn.cli.args import (
     add_model_options,
     available_backend,
     load_problem,
+    non_negative_int,
+    writable_output,
 )
 from trtrnn.cli.common import build_network, spec_summary, timed
 from trtrnn.cli.exits import OK, UsageError
@@ -58,7 +60,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="same as --precision fp16 (a float16 network, never just a builder flag: TensorRT for RTX "
         "has none, and an fp32 network built with it would silently stay fp32)",
     )
-    parser.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
+    parser.add_argument("--workspace", type=non_negative_int, metavar="BYTES", help="builder workspace limit")
     g = parser.add_argument_group("whole ONNX model (no --backend)")
     g.add_argument(
         "--shapes",
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from trtrnn.engine import Engine, sidecar_path
     from trtrnn.network import has_fp16_flag
 
+    writable_output(args.output)  # before the slow stages, not after them
     if args.backend is None:
         if Path(args.spec).suffix.lower() != ".onnx":
             raise UsageError(f"{args.spec}: --backend NAME is required to build a spec or state dict")
