@@ -43,7 +43,11 @@ def compile_all(args: argparse.Namespace) -> int:
     except PersistentUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    archs = [nvrtc.check_arch(a) for a in args.arch]
+    try:
+        archs = [nvrtc.check_arch(a) for a in args.arch]
+    except KernelCompileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     jobs = [(v, a, args.verbose, args.cache) for a in archs for v in all_variants()]
     start = time.perf_counter()
     failures = spills = 0

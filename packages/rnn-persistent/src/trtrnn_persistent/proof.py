@@ -36,7 +36,7 @@ from trtrnn_persistent.plan import shared_bytes  # noqa: F401 - re-exported for 
 
 def conformance_cases() -> list:
     """The suite's fixed cases (seed, matrix, onnxruntime) that a plugin layer can take."""
-    from trtrnn.conformance.cases import iter_sources
+    from trtrnn.conformance.sources import iter_sources
 
     out = []
     for source, load in iter_sources():

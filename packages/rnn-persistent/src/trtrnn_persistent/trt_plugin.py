@@ -53,8 +53,10 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
             return out
 
         def get_fields_to_serialize(self) -> Any:
+            # a PluginField points at its array's memory: the arrays live as long as the plugin
+            self._serialized = self.logic.to_fields()
             return trt.PluginFieldCollection(
-                [trt.PluginField(k, v, trt.PluginFieldType.INT32) for k, v in self.logic.to_fields().items()]
+                [trt.PluginField(k, v, trt.PluginFieldType.INT32) for k, v in self._serialized.items()]
             )
 
         def configure_plugin(self, inp: list, out: list) -> None:
@@ -96,11 +98,9 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
             self.name = PLUGIN_NAME
             self.plugin_namespace = PLUGIN_NAMESPACE
             self.plugin_version = PLUGIN_VERSION
+            self._empty = {name: np.array([], dtype=np.int32) for name in Recurrence(op=0, hidden=1).to_fields()}
             self.field_names = trt.PluginFieldCollection(
-                [
-                    trt.PluginField(name, np.array([], dtype=np.int32), trt.PluginFieldType.INT32)
-                    for name in Recurrence(op=0, hidden=1).to_fields()
-                ]
+                [trt.PluginField(name, v, trt.PluginFieldType.INT32) for name, v in self._empty.items()]
             )
 
         def create_plugin(self, name: str, fc: Any, phase: Any) -> Any:

@@ -40,13 +40,14 @@
 #else
 #define UNROLL_GATHER 8
 #endif
-// batches whose mat-vec and reductions are interleaved (independent shuffle chains overlap)
+// batches one warp reduces together (a power of two; gates padded to GP times it is at most 32)
+#define GP (NGATES == 1 ? 1 : 4)
 #if RNN_COLS >= 32
-#define BATCH_UNROLL 1
-#elif RNN_COLS >= 16
-#define BATCH_UNROLL 2
+#define BATCH_GROUP 2
+#elif NGATES == 1
+#define BATCH_GROUP 8
 #else
-#define BATCH_UNROLL 4
+#define BATCH_GROUP 4
 #endif
 
 typedef unsigned long long u64;
@@ -84,6 +85,124 @@ __device__ __forceinline__ float tanh_(float v) {
     float a = fabsf(v);
     float t = 1.0f - __fdividef(2.0f, __expf(2.0f * a) + 1.0f);  // 1 for large a: exp overflows to inf
     return copysignf(t, v);
+}
+
+#if RNN_WHALF
+#define WCOLS (RNN_COLS / 2)
+typedef unsigned int wreg_t;  // two float16 weights: columns lane + 64k (low) and lane + 64k + 32
+#else
+#define WCOLS RNN_COLS
+typedef float wreg_t;  // column lane + 32k
+#endif
+
+// Sums M values per lane over the warp with M - 1 + log2(32 / M) shuffles instead of 5 M: each level
+// halves the values a lane holds (it keeps one half, its partner the other, each adds what it gets).
+// Afterwards lane L holds the total of value L / (32 / M).
+template <int M>
+__device__ __forceinline__ float transpose_reduce(float (&v)[M], int lane) {
+#pragma unroll
+    for (int lvl = 0; (1 << lvl) < M; ++lvl) {
+        const int half = M >> (lvl + 1);
+        const int off = 16 >> lvl;
+        const bool upper = lane & off;
+#pragma unroll
+        for (int i = 0; i < half; ++i) {
+            float send = upper ? v[i] : v[i + half];
+            float keep = upper ? v[i + half] : v[i];
+            v[i] = keep + __shfl_xor_sync(FULL, send, off);
+        }
+    }
+    float r = v[0];
+#pragma unroll
+    for (int off = 16 / M; off > 0; off >>= 1) r += __shfl_xor_sync(FULL, r, off);
+    return r;
+}
+
+// One step of this warp's unit for every sequence, BU sequences at a time: the mat-vec R.h over the
+// lane's columns, one transposed reduction for all gates x BU sequences, then lane j < BU finishes
+// sequence b0 + j (gates, cell, output, publication of h).
+template <int BU>
+__device__ __forceinline__ void step_units(
+    const wreg_t (&w)[NGATES][WCOLS], const float (&rb)[NGATES], const float (&xg)[NGATES],
+    const float* hcur, int lane, int warp, int N, int T, int H, int K, int d, int u, int s, int flags,
+    const int* lens, float* st_h, float* st_c, const float* __restrict__ xproj, float* __restrict__ y,
+    u64* dst, bool publish) {
+    constexpr int M = GP * BU;
+    constexpr int SPREAD = 32 / M;
+    const size_t gstride = (size_t)NGATES * H;
+    const size_t tstride = (size_t)K * gstride;
+    const int KH = K * H;
+    for (int b0 = 0; b0 < N; b0 += BU) {
+        float v[M];
+#pragma unroll
+        for (int i = 0; i < M; ++i) v[i] = 0.0f;
+#pragma unroll
+        for (int bb = 0; bb < BU; ++bb) {
+            if (b0 + bb < N) {  // the same for the whole warp
+                const float* hb = hcur + (b0 + bb) * H;
+#if RNN_WHALF
+#pragma unroll
+                for (int k = 0; k < WCOLS; ++k) {
+                    float ha = hb[lane + 64 * k], hc = hb[lane + 64 * k + 32];
+#pragma unroll
+                    for (int g = 0; g < NGATES; ++g) {
+                        v[g * BU + bb] = fmaf(h2f((u16)(w[g][k] & 0xffffu)), ha, v[g * BU + bb]);
+                        v[g * BU + bb] = fmaf(h2f((u16)(w[g][k] >> 16)), hc, v[g * BU + bb]);
+                    }
+                }
+#else
+#pragma unroll
+                for (int k = 0; k < WCOLS; ++k) {
+                    float hv = hb[lane + 32 * k];
+#pragma unroll
+                    for (int g = 0; g < NGATES; ++g) v[g * BU + bb] = fmaf(w[g][k], hv, v[g * BU + bb]);
+                }
+#endif
+            }
+        }
+        const float r = transpose_reduce<M>(v, lane);
+        const int mb = lane & (BU - 1);  // the sequence of this group that this lane finishes
+        float pre[NGATES], xb[NGATES];
+#pragma unroll
+        for (int g = 0; g < NGATES; ++g) {
+            pre[g] = __shfl_sync(FULL, r, (g * BU + mb) * SPREAD);
+            xb[g] = __shfl_sync(FULL, xg[g], (b0 + mb) & 31);  // prefetched by lane b (b < 32)
+        }
+        const int b = b0 + lane;
+        if (lane >= BU || b >= N) continue;
+        const bool act = s < lens[b];
+        const int t = d == 0 ? s : lens[b] - 1 - s;
+        if (b >= 32 && act) {  // beyond the prefetching lanes
+#pragma unroll
+            for (int g = 0; g < NGATES; ++g) xb[g] = xproj[((size_t)b * T + t) * tstride + d * gstride + g * H + u];
+        }
+        float h_old = st_h[warp * N + b];
+        float h_new = h_old;
+        if (act) {
+#if RNN_CELL == G_LSTM
+            float ig = sigmoid_(xb[0] + pre[0] + rb[0]);
+            float fg = sigmoid_(xb[1] + pre[1] + rb[1]);
+            float cg = tanh_(xb[2] + pre[2] + rb[2]);
+            float og = sigmoid_(xb[3] + pre[3] + rb[3]);
+            float c_new = fg * st_c[warp * N + b] + ig * cg;
+            st_c[warp * N + b] = c_new;
+            h_new = og * tanh_(c_new);
+#elif RNN_CELL == G_GRU
+            float z = sigmoid_(xb[0] + pre[0] + rb[0]);
+            float r_ = sigmoid_(xb[1] + pre[1] + rb[1]);
+            float n = tanh_(xb[2] + r_ * (pre[2] + rb[2]));
+            h_new = (1.0f - z) * n + z * h_old;
+#else
+            float p = xb[0] + pre[0] + rb[0];
+            h_new = (flags & FLAG_RELU) ? (p > 0.0f ? p : 0.0f) : tanh_(p);
+#endif
+            st_h[warp * N + b] = h_new;
+            y[((size_t)b * T + t) * KH + d * H + u] = h_new;
+        } else {
+            y[((size_t)b * T + s) * KH + d * H + u] = 0.0f;
+        }
+        if (publish) st_relaxed(dst + (size_t)b * H + u, ((u64)(s + 1) << 32) | __float_as_uint(h_new));
+    }
 }
 
 extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
@@ -124,7 +243,7 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
 
     // this warp's rows of R, in registers for the whole launch
 #if RNN_WHALF
-    unsigned int w[NGATES][RNN_COLS / 2];
+    wreg_t w[NGATES][WCOLS];
 #pragma unroll
     for (int g = 0; g < NGATES; ++g)
 #pragma unroll
@@ -136,7 +255,7 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
             w[g][k] = lo | (hi << 16);
         }
 #else
-    float w[NGATES][RNN_COLS];
+    wreg_t w[NGATES][WCOLS];
 #pragma unroll
     for (int g = 0; g < NGATES; ++g)
 #pragma unroll
@@ -234,83 +353,16 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
             for (int k = 0; k < RNN_COLS / 2; ++k) asm volatile("" : "+r"(w[g][k]));
 #endif
         u64* dst = exchange + ((size_t)(s & 1) * K + d) * NH;
-        for (int b0 = 0; b0 < N; b0 += 32) {
-            float mine[NGATES];
-#pragma unroll
-            for (int g = 0; g < NGATES; ++g) mine[g] = 0.0f;
-            int group = N - b0 < 32 ? N - b0 : 32;
-#pragma unroll BATCH_UNROLL
-            for (int bb = 0; bb < group; ++bb) {
-                const float* hb = hcur + (b0 + bb) * H;
-                float acc[NGATES];
-#pragma unroll
-                for (int g = 0; g < NGATES; ++g) acc[g] = 0.0f;
-#if RNN_WHALF
-#pragma unroll
-                for (int k = 0; k < RNN_COLS / 2; ++k) {
-                    float ha = hb[lane + 64 * k], hc = hb[lane + 64 * k + 32];
-#pragma unroll
-                    for (int g = 0; g < NGATES; ++g) {
-                        acc[g] = fmaf(h2f((u16)(w[g][k] & 0xffffu)), ha, acc[g]);
-                        acc[g] = fmaf(h2f((u16)(w[g][k] >> 16)), hc, acc[g]);
-                    }
-                }
-#else
-#pragma unroll
-                for (int k = 0; k < RNN_COLS; ++k) {
-                    float hv = hb[lane + 32 * k];
-#pragma unroll
-                    for (int g = 0; g < NGATES; ++g) acc[g] = fmaf(w[g][k], hv, acc[g]);
-                }
-#endif
-#pragma unroll
-                for (int off = 16; off > 0; off >>= 1)
-#pragma unroll
-                    for (int g = 0; g < NGATES; ++g) acc[g] += __shfl_xor_sync(FULL, acc[g], off);
-                if (lane == bb) {
-#pragma unroll
-                    for (int g = 0; g < NGATES; ++g) mine[g] = acc[g];
-                }
-            }
-            int b = b0 + lane;
-            if (b >= N) continue;
-            bool act = s < lens[b];
-            int t = d == 0 ? s : lens[b] - 1 - s;
-            if (b0 > 0 && act) {  // later groups: not prefetched
-#pragma unroll
-                for (int g = 0; g < NGATES; ++g)
-                    xg[g] = xproj[((size_t)b * T + t) * tstride + d * gstride + g * H + u];
-            }
-            float h_old = st_h[warp * N + b];
-            float h_new = h_old;
-            if (act) {
-#if RNN_CELL == G_LSTM
-                float ig = sigmoid_(xg[0] + mine[0] + rb[0]);
-                float fg = sigmoid_(xg[1] + mine[1] + rb[1]);
-                float cg = tanh_(xg[2] + mine[2] + rb[2]);
-                float og = sigmoid_(xg[3] + mine[3] + rb[3]);
-                float c_new = fg * st_c[warp * N + b] + ig * cg;
-                st_c[warp * N + b] = c_new;
-                h_new = og * tanh_(c_new);
-#elif RNN_CELL == G_GRU
-                float z = sigmoid_(xg[0] + mine[0] + rb[0]);
-                float r = sigmoid_(xg[1] + mine[1] + rb[1]);
-                float n = tanh_(xg[2] + r * (mine[2] + rb[2]));
-                h_new = (1.0f - z) * n + z * h_old;
-#else
-                float pre = xg[0] + mine[0] + rb[0];
-                h_new = (flags & FLAG_RELU) ? (pre > 0.0f ? pre : 0.0f) : tanh_(pre);
-#endif
-                st_h[warp * N + b] = h_new;
-                y[((size_t)b * T + t) * KH + d * H + u] = h_new;
-            } else {
-                y[((size_t)b * T + s) * KH + d * H + u] = 0.0f;
-            }
-            if (!(stall_cta == (int)blockIdx.x && s == 1))  // stall_cta: the bounded-wait test's fault
-                st_relaxed(dst + (size_t)b * H + u, ((u64)(s + 1) << 32) | __float_as_uint(h_new));
-        }
+        const bool publish = !(stall_cta == (int)blockIdx.x && s == 1);  // the bounded-wait test's fault
+        if (N == 1)
+            step_units<1>(w, rb, xg, hcur, lane, warp, N, T, H, K, d, u, s, flags, lens, st_h, st_c, xproj, y,
+                          dst, publish);
+        else
+            step_units<BATCH_GROUP>(w, rb, xg, hcur, lane, warp, N, T, H, K, d, u, s, flags, lens, st_h, st_c,
+                                    xproj, y, dst, publish);
     }
 
+    __syncwarp();  // st_h/st_c were written by other lanes of this warp
     if (computes) {
         for (int b = lane; b < N; b += 32) {
             hn[((size_t)b * K + d) * H + u] = st_h[warp * N + b];
