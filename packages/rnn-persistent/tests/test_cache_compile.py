@@ -17,7 +17,9 @@ try:
     HAVE_NVRTC = True
 except PersistentUnavailableError:
     HAVE_NVRTC = False
-needs_nvrtc = pytest.mark.skipif(not HAVE_NVRTC, reason="NVRTC not installed (pip install trtrnn-persistent[cuda])")
+needs_nvrtc = pytest.mark.skipif(
+    not HAVE_NVRTC, reason="NVRTC not installed (pip install trtrnn-persistent[cuda])"
+)
 
 
 def test_key_changes_with_source_options_arch_and_nvrtc():
@@ -78,6 +80,8 @@ def test_every_variant_compiles_for_every_ci_arch(tmp_path):
 
 def test_compile_cli_fails_on_a_bad_arch():
     done = subprocess.run(
-        [sys.executable, "-m", "trtrnn_persistent", "compile", "--arch", "hopper"], capture_output=True, text=True
+        [sys.executable, "-m", "trtrnn_persistent", "compile", "--arch", "hopper"],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode != 0 and "arch" in (done.stdout + done.stderr)

@@ -17,7 +17,9 @@ CASES = [c for source, load in iter_sources() if source in ("seed", "matrix", "o
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_emulated_plugin_network_matches_the_oracle(case):
     got = pipeline.run(case.spec, case.x, precision=case.precision)
-    cmp = compare(case.expected_outputs(), {k: v.astype(np.float32) for k, v in got.items()}, case.judged_by())
+    cmp = compare(
+        case.expected_outputs(), {k: v.astype(np.float32) for k, v in got.items()}, case.judged_by()
+    )
     assert cmp.ok, cmp.text()
 
 

@@ -101,6 +101,8 @@ def test_enqueue_tensors_checks_descriptors_before_touching_the_gpu():
     layer = Recurrence(op=int(RNNOperation.TANH), hidden=4)
     good = [Desc((1, 2, 4), "FLOAT"), Desc((4, 4), "FLOAT"), Desc((4,), "FLOAT")]
     with pytest.raises(ShapeError, match="plugin outputs: expected 2 FLOAT tensors"):
-        layer.enqueue_tensors(good, [Desc((1, 2, 4), "HALF"), Desc((1, 1, 4), "FLOAT")], [0] * 3, [0, 0], 0, 0)
+        layer.enqueue_tensors(
+            good, [Desc((1, 2, 4), "HALF"), Desc((1, 1, 4), "FLOAT")], [0] * 3, [0, 0], 0, 0
+        )
     with pytest.raises(ShapeError, match="plugin input 'weights': type HALF; expected FLOAT"):
         layer.enqueue_tensors([good[0], Desc((4, 4), "HALF"), good[2]], [], [0] * 3, [], 0, 0)

@@ -11,7 +11,9 @@ from trtrnn_persistent.build import plugin_layers_missing
 from trtrnn_persistent.recurrence import PLUGIN_NAME, PLUGIN_NAMESPACE, Recurrence
 
 trt = pytest.importorskip(flavor.load().__name__) if flavor.available() else None
-pytestmark = pytest.mark.skipif(trt is None or not hasattr(trt, "IPluginV3"), reason="no TensorRT with IPluginV3")
+pytestmark = pytest.mark.skipif(
+    trt is None or not hasattr(trt, "IPluginV3"), reason="no TensorRT with IPluginV3"
+)
 
 
 def test_fields_serialize_and_the_creator_recreates_the_plugin():
@@ -20,7 +22,11 @@ def test_fields_serialize_and_the_creator_recreates_the_plugin():
     plugin_cls, creator_cls = classes(trt)
     layer = Recurrence(op=2, hidden=32, directions=2, weights_half=1, has_lengths=1, has_hidden=1, has_cell=1)
     plugin = plugin_cls(layer)
-    assert (plugin.plugin_name, plugin.plugin_namespace, plugin.num_outputs) == (PLUGIN_NAME, PLUGIN_NAMESPACE, 3)
+    assert (plugin.plugin_name, plugin.plugin_namespace, plugin.num_outputs) == (
+        PLUGIN_NAME,
+        PLUGIN_NAMESPACE,
+        3,
+    )
     fc = plugin.get_fields_to_serialize()
     creator = creator_cls()
     assert sorted(f.name for f in creator.field_names) == sorted(layer.to_fields())
@@ -65,4 +71,6 @@ def test_fields_are_int32_arrays_tensorrt_accepts():
     collection = trt.PluginFieldCollection(
         [trt.PluginField(k, v, trt.PluginFieldType.INT32) for k, v in fields.items()]
     )
-    assert {f.name: int(np.asarray(f.data)[0]) for f in collection} == {k: int(v[0]) for k, v in fields.items()}
+    assert {f.name: int(np.asarray(f.data)[0]) for f in collection} == {
+        k: int(v[0]) for k, v in fields.items()
+    }

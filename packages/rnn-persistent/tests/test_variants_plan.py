@@ -44,7 +44,9 @@ def test_variant_rejects_a_bad_bucket():
 
 def test_h200_plans_for_the_benchmark_shapes():
     p = planning.plan(RNNOperation.LSTM, 256, 1, 1, "float32", planning.H200)
-    assert (p.units, p.grid, p.threads) == (planning.PREFERRED_UNITS, 256 // planning.PREFERRED_UNITS, 128 if planning.PREFERRED_UNITS <= 4 else 32 * planning.PREFERRED_UNITS)
+    assert (p.units, p.grid, p.threads) == (4, 64, 128)  # batch 1: 4 units per CTA, at least 4 warps
+    p = planning.plan(RNNOperation.LSTM, 256, 1, 8, "float32", planning.H200)
+    assert (p.units, p.grid, p.threads) == (8, 32, 256)
     p = planning.plan(RNNOperation.LSTM, 1024, 1, 1, "float32", planning.H200)
     assert p.units == 8 and p.grid == 128 and p.grid <= planning.H200.sm_count  # ceil(1024 / 132) = 8
     p = planning.plan(RNNOperation.LSTM, 256, 2, 8, "float32", planning.H200)

@@ -44,12 +44,16 @@ class DeviceBuffer:
     def upload(self, array: np.ndarray, stream: object) -> None:
         driver = rt._driver()
         data = np.ascontiguousarray(array)
-        rt.check(driver.cuMemcpyHtoDAsync(self.ptr, data.ctypes.data, data.nbytes, stream), "cuMemcpyHtoDAsync")
+        rt.check(
+            driver.cuMemcpyHtoDAsync(self.ptr, data.ctypes.data, data.nbytes, stream), "cuMemcpyHtoDAsync"
+        )
         self._keep = data  # alive until the copy has run
 
     def download(self, array: np.ndarray, stream: object) -> np.ndarray:
         driver = rt._driver()
-        rt.check(driver.cuMemcpyDtoHAsync(array.ctypes.data, self.ptr, array.nbytes, stream), "cuMemcpyDtoHAsync")
+        rt.check(
+            driver.cuMemcpyDtoHAsync(array.ctypes.data, self.ptr, array.nbytes, stream), "cuMemcpyDtoHAsync"
+        )
         return array
 
     def close(self) -> None:
@@ -83,7 +87,9 @@ class GpuRunner:
                 buf.upload(a, self.stream)
             for buf in buffers[len(ins) :]:
                 rt.check(driver.cuMemsetD32Async(buf.ptr, NAN_BITS, buf.nbytes // 4, self.stream), "poison")
-            rt.check(driver.cuMemsetD32Async(workspace.ptr, 0xFFFFFFFF, workspace.nbytes // 4, self.stream), "ws")
+            rt.check(
+                driver.cuMemsetD32Async(workspace.ptr, 0xFFFFFFFF, workspace.nbytes // 4, self.stream), "ws"
+            )
             in_desc = [TensorDesc(a.shape, _TYPES[a.dtype]) for a in ins]
             out_desc = [TensorDesc(o.shape, FLOAT) for o in outs]
             plan = layer.enqueue_tensors(
@@ -94,7 +100,9 @@ class GpuRunner:
             self.plans.append(plan)
             for buf, o in zip(buffers[len(ins) :], outs):
                 buf.download(o, self.stream)
-            rt.check(driver.cuStreamSynchronize(self.stream), "cuStreamSynchronize (the kernel's errors show here)")
+            rt.check(
+                driver.cuStreamSynchronize(self.stream), "cuStreamSynchronize (the kernel's errors show here)"
+            )
         finally:
             for buf in [*buffers, workspace]:
                 buf.close()

@@ -17,7 +17,7 @@ from trtrnn_persistent.variants import Variant, source
 CI_ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")
 
 
-def _nvrtc():  # noqa: ANN202 - the cuda.bindings module
+def _nvrtc():
     try:
         from cuda.bindings import nvrtc
     except ImportError as exc:

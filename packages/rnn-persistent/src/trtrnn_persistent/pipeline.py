@@ -69,7 +69,9 @@ def run(
     flat = np.asarray(x).reshape(n, t, spec.data_length).astype(dtype)
 
     def states(value: np.ndarray | None) -> np.ndarray | None:
-        return None if value is None else np.asarray(value).reshape(n, spec.num_layer_indices, h).astype(dtype)
+        return (
+            None if value is None else np.asarray(value).reshape(n, spec.num_layer_indices, h).astype(dtype)
+        )
 
     h0, c0 = states(spec.hidden_state), states(spec.cell_state)
     lengths = None if spec.seq_lengths is None else np.asarray(spec.seq_lengths).reshape(n).astype(np.int32)

@@ -16,9 +16,12 @@ from trtrnn.enums import RNNOperation
 from trtrnn_persistent.errors import UnsupportedSizeError
 from trtrnn_persistent.variants import COLS, MAX_HIDDEN, Variant, variant_for
 
-#: Units (hidden rows, each with all its gates) a CTA takes when H allows: fewer, larger CTAs
-#: exchange h with fewer peers. `TRTRNN_PERSISTENT_UNITS` overrides it (the benchmark sweeps it).
-PREFERRED_UNITS = 8
+#: Units (hidden rows, each with all its gates) a CTA takes when H allows, by batch: measured on an
+#: H200 (`bench_persistent.py --sweep`): at B <= 2 more, smaller CTAs won (LSTM H256: 4 units 1.29
+#: µs/step, 8 units 1.45), at B = 8 fewer, larger ones (8 units 4.96, 4 units 6.12).
+#: `TRTRNN_PERSISTENT_UNITS` overrides it.
+PREFERRED_UNITS = {1: 4, 2: 4}
+PREFERRED_UNITS_LARGE_BATCH = 8
 #: Warps a CTA has at least, so gathering h has enough loads in flight.
 MIN_WARPS = 4
 
@@ -76,7 +79,8 @@ def plan(
     per_direction = device.sm_count // directions
     fewest = -(-hidden // per_direction)  # units per CTA for one CTA per SM
     if units is None:
-        units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0")) or PREFERRED_UNITS
+        preferred = PREFERRED_UNITS.get(batch, PREFERRED_UNITS_LARGE_BATCH)
+        units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0")) or preferred
     units = max(fewest, min(units, hidden))
     threads = 32 * max(units, MIN_WARPS)
     if threads > variant.max_threads:

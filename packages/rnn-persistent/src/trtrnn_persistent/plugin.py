@@ -40,7 +40,7 @@ def availability() -> tuple[bool, str]:
 
 BACKEND = Backend(
     name="rnn-persistent",
-    description="each stack layer's recurrence as one persistent CUDA kernel in an IPluginV3 layer (GPU only)",
+    description="each stack layer's recurrence as one persistent CUDA kernel in an IPluginV3 layer (GPU)",
     build=add_rnn,
     unsupported={},
     availability=availability,

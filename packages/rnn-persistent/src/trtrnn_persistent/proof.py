@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -49,7 +49,8 @@ def weights_rounded(spec: object) -> object:
     """The spec with its recurrent matrices R rounded to float16 (what the kernel holds; W, biases
     and data untouched)."""
     rounded = {
-        k: np.asarray(v).astype(np.float16).astype(np.float32) if not k[2] else v for k, v in spec.weights.items()
+        k: np.asarray(v).astype(np.float16).astype(np.float32) if not k[2] else v
+        for k, v in spec.weights.items()
     }
     return spec.replace(weights=rounded)
 
@@ -150,8 +151,15 @@ def trap_check(limit_s: float = 60.0) -> dict:
 
 
 def _driver_version() -> str:
+    """The kernel driver's version (from /proc where Linux has it) and the CUDA version it supports."""
     (v,) = rt.check(rt._driver().cuDriverGetVersion(), "cuDriverGetVersion")
-    return f"{v // 1000}.{v % 1000 // 10}"
+    cuda = f"CUDA {v // 1000}.{v % 1000 // 10}"
+    try:
+        text = Path("/proc/driver/nvidia/version").read_text()
+    except OSError:
+        return cuda
+    found = re.search(r"Kernel Module\s+(?:for \S+\s+)?([\d.]+)", text)
+    return f"{found.group(1)} ({cuda})" if found else cuda
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             entry = _check_case(case, runner, weights_half=half)
             entries.append(entry)
             if entry["status"] != "pass":
-                print(f"{entry['status']:5} {entry['id']}: {entry.get('detail') or entry.get('reason')}", flush=True)
+                print(
+                    f"{entry['status']:5} {entry['id']}: {entry.get('detail') or entry.get('reason')}",
+                    flush=True,
+                )
     counts = {s: sum(e["status"] == s for e in entries) for s in ("pass", "fail", "n/a")}
     print(f"cases: {counts} in {time.perf_counter() - start:.1f} s", flush=True)
     repeats = repeat_check(runner, args.repeats)

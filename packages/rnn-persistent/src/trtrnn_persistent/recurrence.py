@@ -134,10 +134,14 @@ class Recurrence:
     def check_types(self, input_types: Sequence[object]) -> None:
         names = self.input_names()
         if len(input_types) != len(names):
-            raise ShapeError(f"plugin inputs: expected {len(names)} ({', '.join(names)}); got {len(input_types)}")
+            raise ShapeError(
+                f"plugin inputs: expected {len(names)} ({', '.join(names)}); got {len(input_types)}"
+            )
         for name, got in zip(names, input_types):
             if type_name(got) != self.input_type(name):
-                raise ShapeError(f"plugin input {name!r}: type {type_name(got)}; expected {self.input_type(name)}")
+                raise ShapeError(
+                    f"plugin input {name!r}: type {type_name(got)}; expected {self.input_type(name)}"
+                )
 
     def output_shapes(self, inputs: Sequence[Sequence[object]], const: object) -> list[list[object]]:
         """Output dims built from input 0's dims N and T and constants: `const(v)` makes a constant
@@ -183,7 +187,9 @@ class Recurrence:
 
     def plan(self, batch: int, device: DeviceLimits) -> Plan:
         """The launch layout for `batch` sequences on `device` (UnsupportedSizeError if none)."""
-        return plan(self.op_enum, self.hidden, self.directions, batch, self.weights, device, self.units or None)
+        return plan(
+            self.op_enum, self.hidden, self.directions, batch, self.weights, device, self.units or None
+        )
 
     # ---- run time ----------------------------------------------------------------------------
     def enqueue_tensors(

@@ -26,7 +26,7 @@ def timeout_ns() -> int:
     return int(float(os.environ.get("TRTRNN_PERSISTENT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)) * 1e6)
 
 
-def _driver():  # noqa: ANN202 - the cuda.bindings.driver module
+def _driver():
     try:
         from cuda.bindings import driver
     except ImportError as exc:
@@ -45,7 +45,9 @@ def check(result: object, what: str) -> tuple:
         driver = _driver()
         _, name = driver.cuGetErrorName(err)
         _, text = driver.cuGetErrorString(err)
-        raise LaunchError(f"{what} failed: {name.decode() if name else err} ({text.decode() if text else ''})")
+        raise LaunchError(
+            f"{what} failed: {name.decode() if name else err} ({text.decode() if text else ''})"
+        )
     return result[1:]
 
 
@@ -114,7 +116,9 @@ class Kernel:
             )
             self.shared_limit = plan.shared_bytes
         (per_sm,) = check(
-            driver.cuOccupancyMaxActiveBlocksPerMultiprocessor(self.function, plan.threads, plan.shared_bytes),
+            driver.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                self.function, plan.threads, plan.shared_bytes
+            ),
             "cuOccupancyMaxActiveBlocksPerMultiprocessor",
         )
         limits = device_limits(ensure_context())

@@ -23,7 +23,9 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
     """(PersistentRNNPlugin, PersistentRNNCreator) defined on `trt` (default: trtrnn's TensorRT)."""
     trt = trt or trt_flavor.load()
 
-    class PersistentRNNPlugin(trt.IPluginV3, trt.IPluginV3OneCore, trt.IPluginV3OneBuild, trt.IPluginV3OneRuntime):
+    class PersistentRNNPlugin(
+        trt.IPluginV3, trt.IPluginV3OneCore, trt.IPluginV3OneBuild, trt.IPluginV3OneRuntime
+    ):
         def __init__(self, logic: Recurrence, phase: Any = None) -> None:
             trt.IPluginV3.__init__(self)
             trt.IPluginV3OneCore.__init__(self)
@@ -37,7 +39,7 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
             self.plugin_version = PLUGIN_VERSION
             self.timing_cache_id = ""
 
-        def get_capability_interface(self, type: Any) -> Any:  # noqa: A002 - TensorRT's name
+        def get_capability_interface(self, type: Any) -> Any:
             return self
 
         def get_output_data_types(self, input_types: list) -> list:
@@ -82,7 +84,13 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
             pass
 
         def enqueue(
-            self, input_desc: list, output_desc: list, inputs: list, outputs: list, workspace: int, stream: int
+            self,
+            input_desc: list,
+            output_desc: list,
+            inputs: list,
+            outputs: list,
+            workspace: int,
+            stream: int,
         ) -> None:
             self.logic.enqueue_tensors(input_desc, output_desc, inputs, outputs, workspace, stream)
 
@@ -98,7 +106,9 @@ def classes(trt: ModuleType | None = None) -> tuple[type, type]:
             self.name = PLUGIN_NAME
             self.plugin_namespace = PLUGIN_NAMESPACE
             self.plugin_version = PLUGIN_VERSION
-            self._empty = {name: np.array([], dtype=np.int32) for name in Recurrence(op=0, hidden=1).to_fields()}
+            self._empty = {
+                name: np.array([], dtype=np.int32) for name in Recurrence(op=0, hidden=1).to_fields()
+            }
             self.field_names = trt.PluginFieldCollection(
                 [trt.PluginField(name, v, trt.PluginFieldType.INT32) for name, v in self._empty.items()]
             )

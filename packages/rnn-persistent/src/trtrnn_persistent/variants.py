@@ -75,9 +75,16 @@ class Variant:
         return self.gates * per_gate
 
     @property
+    def reduced_values(self) -> int:
+        """Partial sums a lane holds for one transposed reduction: gates (padded to a power of two)
+        x the batch group (the kernel's GP * BATCH_GROUP)."""
+        padded = 1 if self.gates == 1 else 4
+        return padded * (2 if self.cols >= 32 else 8)
+
+    @property
     def max_threads(self) -> int:
         """Threads per CTA that the register file holds at one CTA per SM (the launch bound)."""
-        other = BASE_REGISTERS + self.cols // 2 + 8 * self.gates
+        other = BASE_REGISTERS + self.cols // 2 + 8 * self.gates + self.reduced_values
         regs = -(-(self.weight_registers + other) // 8) * 8
         return min(MAX_THREADS_PER_CTA, REGISTERS_PER_SM // regs // THREAD_GRANULE * THREAD_GRANULE)
 

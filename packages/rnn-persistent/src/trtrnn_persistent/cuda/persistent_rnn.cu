@@ -44,10 +44,8 @@
 #define GP (NGATES == 1 ? 1 : 4)
 #if RNN_COLS >= 32
 #define BATCH_GROUP 2
-#elif NGATES == 1
-#define BATCH_GROUP 8
 #else
-#define BATCH_GROUP 4
+#define BATCH_GROUP 8
 #endif
 
 typedef unsigned long long u64;
@@ -98,12 +96,12 @@ typedef float wreg_t;  // column lane + 32k
 // Sums M values per lane over the warp with M - 1 + log2(32 / M) shuffles instead of 5 M: each level
 // halves the values a lane holds (it keeps one half, its partner the other, each adds what it gets).
 // Afterwards lane L holds the total of value L / (32 / M).
-template <int M>
-__device__ __forceinline__ float transpose_reduce(float (&v)[M], int lane) {
-#pragma unroll
-    for (int lvl = 0; (1 << lvl) < M; ++lvl) {
-        const int half = M >> (lvl + 1);
-        const int off = 16 >> lvl;
+// (one level per template instance, so every index is a compile-time constant and v stays in registers)
+template <int M, int LVL>
+__device__ __forceinline__ void halve(float (&v)[M], int lane) {
+    if constexpr ((1 << LVL) < M) {
+        constexpr int half = M >> (LVL + 1);
+        constexpr int off = 16 >> LVL;
         const bool upper = lane & off;
 #pragma unroll
         for (int i = 0; i < half; ++i) {
@@ -111,7 +109,13 @@ __device__ __forceinline__ float transpose_reduce(float (&v)[M], int lane) {
             float keep = upper ? v[i + half] : v[i];
             v[i] = keep + __shfl_xor_sync(FULL, send, off);
         }
+        halve<M, LVL + 1>(v, lane);
     }
+}
+
+template <int M>
+__device__ __forceinline__ float transpose_reduce(float (&v)[M], int lane) {
+    halve<M, 0>(v, lane);
     float r = v[0];
 #pragma unroll
     for (int off = 16 / M; off > 0; off >>= 1) r += __shfl_xor_sync(FULL, r, off);
@@ -132,10 +136,12 @@ __device__ __forceinline__ void step_units(
     const size_t gstride = (size_t)NGATES * H;
     const size_t tstride = (size_t)K * gstride;
     const int KH = K * H;
+    // one sequence: two partial sums per gate (even and odd columns) halve the dependent FMA chain
+    constexpr int SPLIT = BU == 1 ? 2 : 1;
     for (int b0 = 0; b0 < N; b0 += BU) {
-        float v[M];
+        float v[M], v2[M];
 #pragma unroll
-        for (int i = 0; i < M; ++i) v[i] = 0.0f;
+        for (int i = 0; i < M; ++i) v[i] = v2[i] = 0.0f;
 #pragma unroll
         for (int bb = 0; bb < BU; ++bb) {
             if (b0 + bb < N) {  // the same for the whole warp
@@ -146,8 +152,14 @@ __device__ __forceinline__ void step_units(
                     float ha = hb[lane + 64 * k], hc = hb[lane + 64 * k + 32];
 #pragma unroll
                     for (int g = 0; g < NGATES; ++g) {
-                        v[g * BU + bb] = fmaf(h2f((u16)(w[g][k] & 0xffffu)), ha, v[g * BU + bb]);
-                        v[g * BU + bb] = fmaf(h2f((u16)(w[g][k] >> 16)), hc, v[g * BU + bb]);
+                        const int i = g * BU + bb;
+                        if (SPLIT == 2 && (k & 1)) {
+                            v2[i] = fmaf(h2f((u16)(w[g][k] & 0xffffu)), ha, v2[i]);
+                            v2[i] = fmaf(h2f((u16)(w[g][k] >> 16)), hc, v2[i]);
+                        } else {
+                            v[i] = fmaf(h2f((u16)(w[g][k] & 0xffffu)), ha, v[i]);
+                            v[i] = fmaf(h2f((u16)(w[g][k] >> 16)), hc, v[i]);
+                        }
                     }
                 }
 #else
@@ -155,10 +167,20 @@ __device__ __forceinline__ void step_units(
                 for (int k = 0; k < WCOLS; ++k) {
                     float hv = hb[lane + 32 * k];
 #pragma unroll
-                    for (int g = 0; g < NGATES; ++g) v[g * BU + bb] = fmaf(w[g][k], hv, v[g * BU + bb]);
+                    for (int g = 0; g < NGATES; ++g) {
+                        const int i = g * BU + bb;
+                        if (SPLIT == 2 && (k & 1))
+                            v2[i] = fmaf(w[g][k], hv, v2[i]);
+                        else
+                            v[i] = fmaf(w[g][k], hv, v[i]);
+                    }
                 }
 #endif
             }
+        }
+        if (SPLIT == 2) {
+#pragma unroll
+            for (int i = 0; i < M; ++i) v[i] += v2[i];
         }
         const float r = transpose_reduce<M>(v, lane);
         const int mb = lane & (BU - 1);  // the sequence of this group that this lane finishes
