@@ -62,7 +62,7 @@ def test_cache_compiles_once_then_reads(tmp_path):
 
 @needs_nvrtc
 def test_compile_error_carries_nvrtc_log():
-    with pytest.raises(KernelCompileError, match=r"RNN-c2-w32 for sm_90.*error"):
+    with pytest.raises(KernelCompileError, match=r"(?s)RNN-c2-w32 for sm_90.*error"):
         nvrtc.compile_cubin(Variant("RNN", 2), "sm_90", source() + "\nthis is not C++;\n")
 
 

@@ -16,12 +16,12 @@ from trtrnn.enums import RNNOperation
 from trtrnn_persistent.errors import UnsupportedSizeError
 from trtrnn_persistent.variants import COLS, MAX_HIDDEN, Variant, variant_for
 
-#: Units (hidden rows, each with all its gates) a CTA takes when H allows, by batch: measured on an
-#: H200 (`bench_persistent.py --sweep`): at B <= 2 more, smaller CTAs won (LSTM H256: 4 units 1.29
-#: µs/step, 8 units 1.45), at B = 8 fewer, larger ones (8 units 4.96, 4 units 6.12).
-#: `TRTRNN_PERSISTENT_UNITS` overrides it.
-PREFERRED_UNITS = {1: 4, 2: 4}
-PREFERRED_UNITS_LARGE_BATCH = 8
+#: CTAs per direction to aim for, by batch: measured on an H200 (`bench_persistent.py --sweep`, LSTM
+#: T128): at batch 1 about 64 CTAs won (H256: 64 CTAs 1.26 µs/step, 128 1.28, 32 1.42; H512: 64 CTAs
+#: 1.47, 128 1.93); at batch 8 32 CTAs (H256: 3.86 vs 4.98 at 64). Units per CTA follow from H, within
+#: what the SM count requires and the variant's registers allow. `TRTRNN_PERSISTENT_UNITS` overrides.
+TARGET_CTAS = {1: 64, 2: 64}
+TARGET_CTAS_LARGE_BATCH = 32
 #: Warps a CTA has at least, so gathering h has enough loads in flight.
 MIN_WARPS = 4
 
@@ -79,8 +79,10 @@ def plan(
     per_direction = device.sm_count // directions
     fewest = -(-hidden // per_direction)  # units per CTA for one CTA per SM
     if units is None:
-        preferred = PREFERRED_UNITS.get(batch, PREFERRED_UNITS_LARGE_BATCH)
-        units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0")) or preferred
+        units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0"))
+    if not units:
+        target = TARGET_CTAS.get(batch, TARGET_CTAS_LARGE_BATCH)
+        units = min(-(-hidden // target), variant.max_threads // 32)
     units = max(fewest, min(units, hidden))
     threads = 32 * max(units, MIN_WARPS)
     if threads > variant.max_threads:
