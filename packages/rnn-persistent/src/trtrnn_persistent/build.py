@@ -10,6 +10,7 @@ so there this raises PersistentUnavailableError and the backend reports itself u
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -56,12 +57,12 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     if list(lead).count(DYNAMIC) > 1 or (DYNAMIC in lead and lead[0] != DYNAMIC):
         raise ShapeError(f"input: only the first leading dim may be dynamic (-1); got {lead}")
     t, h, k = spec.max_seq_length, spec.hidden_size, spec.num_directions
-    layer = layer_for(spec, weights_half=half).__class__(
-        **{**layer_for(spec, weights_half=half).__dict__,
-           "has_lengths": int(inputs.seq_lengths is not None),
-           "has_hidden": int(inputs.hidden_state is not None),
-           "has_cell": int(inputs.cell_state is not None)}
-    )  # fmt: skip
+    layer = dataclasses.replace(  # what the plugin receives follows the tensors, not the spec's arrays
+        layer_for(spec, weights_half=half),
+        has_lengths=int(inputs.seq_lengths is not None),
+        has_hidden=int(inputs.hidden_state is not None),
+        has_cell=int(inputs.cell_state is not None),
+    )
 
     def const(array: np.ndarray) -> Tensor:
         array = np.ascontiguousarray(array)
