@@ -59,7 +59,7 @@ def ensure_context() -> int:
     except Exception as exc:  # no driver library at all raises from cuda-python's loader
         if isinstance(exc, LaunchError):
             raise PersistentUnavailableError(f"no usable CUDA driver/GPU here: {exc}") from None
-        raise PersistentUnavailableError(f"no NVIDIA driver here: {exc}") from None
+        raise PersistentUnavailableError(f"no NVIDIA driver here (libcuda cannot be loaded: {exc})") from None
     (ctx,) = check(driver.cuCtxGetCurrent(), "cuCtxGetCurrent")
     if int(ctx) == 0:
         (dev,) = check(driver.cuDeviceGet(0), "cuDeviceGet")
