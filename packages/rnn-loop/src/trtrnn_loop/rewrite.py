@@ -1,7 +1,7 @@
 """`rewrite`: every RNN/GRU/LSTM node of a whole ONNX model replaced by trtrnn's lowering, as ONNX nodes.
 
 Each node becomes what `lowering.lower` builds on the ONNX target (`onnx_target`): the input
-projection of all steps as one MatMul outside, one Loop per node whose body holds the one fused
+projection of all steps as one MatMul outside, one Scan (an ONNX loop) per node whose body holds the one fused
 recurrent MatMul of all gates and both directions, masks / ReverseSequence for sequence_lens
 (SEMANTICS §5). Everything else in the model is left as it was: graph inputs and outputs keep their
 names, types and shapes, the node's outputs keep their names, dynamic batch and sequence length stay
@@ -133,7 +133,7 @@ def rewrite(
 
         model = version_converter.convert_version(model, MIN_OPSET)
         notes.append(
-            f"opset raised from {opset} to {MIN_OPSET} (the Loop, Range and Slice forms the rewrite emits)"
+            f"opset raised from {opset} to {MIN_OPSET} (the Scan, Range and Slice forms the rewrite emits)"
         )
     types = _value_types(model)
     graph = model.graph
@@ -188,7 +188,7 @@ def _plan_node(graph: Any, index: int, node: Any, types: dict, keep: bool) -> No
     dims = f"T={'dynamic' if t is None else t}, B={'dynamic' if b is None else b}"
     summary = (
         f"{spec.op.name} {spec.direction.name.lower()} H={spec.hidden_size} E={spec.data_length} "
-        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Loop with 1 recurrent "
+        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Scan with 1 recurrent "
         f"MatMul per step" + (", masked by sequence_lens" if _input(node, 4) else "")
     )
     return NodePlan(index, label, node.op_type, "lower", summary, spec)
