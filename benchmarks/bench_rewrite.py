@@ -36,7 +36,7 @@ from trtrnn_loop.rewrite import rewrite
 from trtrnn_loop.structure import loop_bodies
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_loop import matmul_flop  # noqa: E402  (one definition of a layer's FLOPs)
+from bench_loop import matmul_flop  # one definition of a layer's FLOPs
 
 MODELS = Path(__file__).resolve().parents[1] / "packages" / "rnn-loop" / "tests" / "models"
 NAMES = [
@@ -143,7 +143,8 @@ def main() -> None:
             )
         ratios.append(
             f"{name:<22} loop MFLOP/step {ours.body_mflop / theirs.body_mflop:.2f}x, loops "
-            f"{ours.loops}/{theirs.loops}, body layers {ours.body_layers / theirs.body_layers:.2f}x, build time "
+            f"{ours.loops}/{theirs.loops}, body layers {ours.body_layers / theirs.body_layers:.2f}x, "
+            "build time "
             f"{ours.build_seconds / theirs.build_seconds:.2f}x, engine bytes "
             f"{ours.engine_bytes / theirs.engine_bytes:.2f}x"
         )
