@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from trtrnn import trt
 from trtrnn.cli.args import (
@@ -36,6 +39,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "chain imported as one spec)",
         required=False,
     )
+    parser.add_argument(
+        "--tensors",
+        action="store_true",
+        help="for a SPEC: also run the network on the CPU evaluator (the file's input, else zeros) and "
+        "list every named tensor it computes with its range (loop bodies: stacked over iterations)",
+    )
     add_model_options(parser)
 
 
@@ -49,14 +58,16 @@ def run(args: argparse.Namespace) -> int:
         if args.backend is None:
             return OK
         print()
-    spec, _ = load_problem(path, args)
+    spec, x = load_problem(path, args)
     print("\n".join(spec_summary(spec)))
     backend = available_backend(args.backend or "rnn-loop")
-    built = build_network(backend, spec, None)
+    built = build_network(backend, spec, x if args.tensors else None)
     print(f"network built by backend {backend.name}:")
     from trtrnn.inspect import describe
 
     print(describe(built.network))
+    if args.tensors:
+        _print_tensors(built, "the file's input" if x is not None else "zeros as input")
     return OK
 
 
@@ -76,6 +87,25 @@ def _inspect_onnx_nodes(path: Path) -> None:
     print_plans(plans)
     if any(p.action == "refuse" for p in plans):
         print("  (refused nodes stop `trtrnn rewrite` unless --keep-unsupported keeps them as they are)")
+
+
+def _print_tensors(built: Any, fed: str) -> None:
+    """Every named tensor of a CPU evaluation (`evaluate(..., intermediate=True)`), in the order
+    computed: where a wrong number first appears."""
+    from trtrnn import evaluate
+
+    values = evaluate(built.network, built.feeds, intermediate=True)
+    print(f"tensors of a CPU evaluation ({fed}; a loop body's stacked over its iterations):")
+    width = max(map(len, values))
+    for name, value in values.items():
+        line = f"  {name.ljust(width)}  {list(value.shape)} {value.dtype}"
+        if value.size and value.dtype.kind in "fiub":
+            finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+            if finite.size:
+                line += f"  min {finite.min():.6g} max {finite.max():.6g}"
+            if finite.size != value.size:
+                line += f"  {value.size - finite.size} NaN/inf"
+        print(line)
 
 
 def _inspect_engine(path: Path) -> int:
