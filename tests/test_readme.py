@@ -47,7 +47,7 @@ def test_readme_block_runs(name: str, index: int, code: str, tmp_path: Path) -> 
 CLI_BLOCK = next(
     block
     for block in re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
-    if "trtrnn build" in block
+    if "trtrnn run" in block
 )
 
 
@@ -59,4 +59,5 @@ def test_readme_cli_block_runs_as_pasted(tmp_path: Path) -> None:
             line, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, f"{line}\n--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}"
-    assert (tmp_path / "rnn.engine").stat().st_size > 0 and (tmp_path / "out.npz").exists()
+    for made in ("rnn.engine", "model.engine", "out.onnx", "out.npz"):
+        assert (tmp_path / made).stat().st_size > 0, made

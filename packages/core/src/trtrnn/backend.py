@@ -130,11 +130,14 @@ class Backend:
     modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
     compatibility APIs lower onto such a backend where TensorRT lacks their layer
     (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
-    backend's lowering (`trtrnn.registry.onnx_rewriter`). `api` names the TensorRT API the backend
-    offers its users, so the conformance suite drives that API itself with data it made
-    (`trtrnn.conformance.apis`): "add_rnn_v2" -> `add_rnn_v2(network, input, layer_count, hidden_size,
-    max_seq_length, op)`, "implicit_batch_network" -> `factory(max_batch_size)` of a TensorRT 7 style
-    implicit-batch network with `add_rnn` (legacy blobs), `serialize()` and `execute(batch_size, feeds)`.
+    backend's lowering (`trtrnn.registry.onnx_rewriter`). `limits(spec, precision)`, where set, says
+    why a spec of this size does not fit this backend on this machine ("" when it does; e.g. weights
+    that must stay on chip): the conformance suite reports such cases N/A with that reason. `api`
+    names the TensorRT API the backend offers its users, so the conformance suite drives that API
+    itself with data it made (`trtrnn.conformance.apis`): "add_rnn_v2" -> `add_rnn_v2(network, input,
+    layer_count, hidden_size, max_seq_length, op)`, "implicit_batch_network" -> `factory(max_batch_size)`
+    of a TensorRT 7 style implicit-batch network with `add_rnn` (legacy blobs), `max_batch_size`,
+    `serialize()` and `execute(batch_size, feeds, executor=)`.
     """
 
     name: str
@@ -144,6 +147,7 @@ class Backend:
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
     onnx_rewriter: OnnxRewriter | None = None
+    limits: Callable[[RNNSpec, str], str] | None = None
     api: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -167,6 +171,11 @@ class Backend:
         if not missing:
             return ""
         return f"{self.name} cannot express " + "; ".join(f"{f.value}: {why}" for f, why in missing)
+
+    def beyond_limits(self, spec: RNNSpec, precision: str = "fp32") -> str:
+        """`limits(spec, precision)` prefixed with the backend's name; "" when it fits (or no limits)."""
+        why = self.limits(spec, precision) if self.limits is not None else ""
+        return f"{self.name} cannot fit this size: {why}" if why else ""
 
     def require(self, needed: Iterable[Feature]) -> None:
         """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""
