@@ -36,6 +36,7 @@ EXPLAINED = {
     "FP16": "guarded: network.has_fp16_flag(); 11 and RTX are strongly typed, precision is the tensors' type",
     "exclusive": "guarded: ICumulativeLayer (10.4+), read by the evaluator only for a CUMULATIVE layer",
     # not TensorRT's API: names the installed TensorRT's classes happen to share with Python's or trtrnn's
+    "INT": "not TensorRT: trtrnn_persistent.runtime.INT, a kernel-argument type of its CUDA launcher",
     "attr": "not TensorRT: trtrnn's own attribute names (the bindings import it from the standard library)",
     "ctypes": "not TensorRT: the standard library module (every bindings' __init__ imports it)",
     "update": "not TensorRT: dict/set update",
