@@ -43,8 +43,10 @@ __all__ = [
 ]
 
 
-def evaluate(network: object, inputs: dict) -> dict:
-    """Compute every marked output of a TensorRT network on CPU with numpy (see trtrnn.evaluator)."""
+def evaluate(network: object, inputs: dict, *, tf32: bool = False) -> dict:
+    """Compute every marked output of a TensorRT network on CPU with numpy (see trtrnn.evaluator);
+    `tf32=True` rounds float32 matrix-multiply operands to TF32 as a GPU engine built with
+    BuilderFlag.TF32 does."""
     from trtrnn.evaluator import evaluate as _evaluate
 
-    return _evaluate(network, inputs)
+    return _evaluate(network, inputs, tf32=tf32)
