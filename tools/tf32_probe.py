@@ -23,8 +23,11 @@ the same operands.
     python tools/tf32_probe.py --out reports/tf32-gpu.json    # on the GPU machine
     python tools/tf32_probe.py --device cpu --out /tmp/x.json  # dry run: TF32 cannot apply on CPU
 
+    python tools/tf32_probe.py --recheck reports/tf32-gpu.json  # judge a stored report again
+
 Exit code 0 when the default mode (trtrnn.tf32.DEFAULT_MODE) matched the hardware exactly in part 1
-and stayed within the bound everywhere in part 2 (on CPU: when plain float32 did), else 1.
+and stayed within the bound in part 2 wherever cuBLAS used TF32 (a shape it ran without TF32 is
+listed, not judged; on CPU: when plain float32 stayed within the bound), else 1.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 MODULE_CANDIDATES = (HERE / "tf32.py", HERE.parent / "packages" / "core" / "src" / "trtrnn" / "tf32.py")
 U32 = 2.0**-24
+#: The model without TF32: the operands as they are.
+PLAIN = "fp32 (no rounding)"
 
 #: (label, A shape, B shape): the recurrent matmul [D, N, H] x [D, H, G*H] and the hoisted input
 #: projection [D, N*T, E] x [D, E, G*H] at the conformance matrix's sizes and larger ones.
@@ -142,7 +147,7 @@ def identity_tests(torch: ModuleType, device: str, tf32: ModuleType, rng: np.ran
             ("B (second operand)", *(gpu_matmul(torch, device, eye_k, b, t) for t in (True, False)), b),
         ):
             mismatches = {m: int(np.sum(got_on != tf32.round_tf32(value, m))) for m in tf32.MODES}
-            mismatches["fp32 (no rounding)"] = int(np.sum(got_on != value))
+            mismatches[PLAIN] = int(np.sum(got_on != value))
             results.append(
                 {
                     "shape": label,
@@ -183,7 +188,7 @@ def shape_tests(torch: ModuleType, device: str, tf32: ModuleType, rng: np.random
         on = gpu_matmul(torch, device, a, b, True).astype(np.float64)
         off = gpu_matmul(torch, device, a, b, False).astype(np.float64)
         models = {m: (tf32.round_tf32(a, m), tf32.round_tf32(b, m)) for m in tf32.MODES}
-        models["fp32 (no rounding)"] = (a, b)
+        models[PLAIN] = (a, b)
         ratios, rms = {}, {}
         for name, (ma, mb) in models.items():
             exact = f64_matmul(torch, device, ma, mb)
@@ -216,75 +221,111 @@ def shape_tests(torch: ModuleType, device: str, tf32: ModuleType, rng: np.random
     return results
 
 
+def verdict(
+    identity: list[dict], shapes: list[dict], modes: tuple[str, ...], default: str, gpu: bool
+) -> dict:
+    """Which rounding modes the hardware matched exactly (identity products where TF32 applied), and
+    whether `default` stayed within the bound on every shape where cuBLAS used TF32 (a shape whose
+    closest model is plain float32 ran a kernel without TF32: listed, not judged)."""
+    applied = [r for r in identity if r["tf32_applied"]]
+    exact = [m for m in modes if applied and all(r["mismatches_with_tf32_on"][m] == 0 for r in applied)]
+    tf32_shapes = [r for r in shapes if r["closest_model"] != PLAIN]
+    within = all(r["max_ratio_to_bound_tf32_on"][default] <= 1.0 for r in tf32_shapes)
+    plain_within = all(r["max_ratio_to_bound_tf32_off_vs_fp32"] <= 1.0 for r in shapes)
+    return {
+        "default_mode": default,
+        "tf32_applied_in_identity_tests": f"{len(applied)} of {len(identity)}",
+        "modes_matching_the_hardware_exactly": exact,
+        "shapes_where_cublas_used_tf32": f"{len(tf32_shapes)} of {len(shapes)}",
+        "shapes_computed_without_tf32": [r["shape"] for r in shapes if r["closest_model"] == PLAIN],
+        "default_mode_within_bound_where_tf32_was_used": within,
+        "worst_ratio_default_mode": max(
+            (r["max_ratio_to_bound_tf32_on"][default] for r in tf32_shapes), default=0
+        ),
+        "worst_rms_default_mode_in_2^-24": max(
+            (r["rms_error_over_terms_in_2^-24_tf32_on"][default] for r in tf32_shapes), default=0
+        ),
+        "tf32_off_within_bound_of_fp32": plain_within,
+        "ok": (default in exact and within) if gpu else plain_within,
+    }
+
+
+def recheck(path: Path, tf32: ModuleType) -> int:
+    """Judge a stored report again with this script's rule and the module's current default mode (the
+    measurements hold every mode's numbers); adds `verdict_rechecked`, keeps the original `verdict`."""
+    report = json.loads(path.read_text())
+    gpu = report.get("blas") is not None
+    again = verdict(report["identity"], report["shapes"], tf32.MODES, tf32.DEFAULT_MODE, gpu)
+    again["date_utc"] = _now()
+    again["command"] = " ".join(["python", *sys.argv])
+    report["verdict_rechecked"] = again
+    _write(path, report)
+    print(json.dumps(again, indent=1))
+    return 0 if again["ok"] else 1
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=1) + "\n")
+    tmp.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--out", required=True, help="where to write the JSON report")
-    parser.add_argument(
-        "--module", help="path of trtrnn's tf32.py (default: beside this script or in the repo)"
-    )
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--out", help="where to write the JSON report")
+    parser.add_argument("--module", help="trtrnn's tf32.py (default: beside this script, else the repo's)")
     parser.add_argument("--device", default="cuda", help="torch device (default cuda; cpu for a dry run)")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--recheck", metavar="REPORT", help="judge a stored report again (no GPU needed)")
     args = parser.parse_args(argv)
+    tf32 = load_module(args.module)
+    if args.recheck:
+        return recheck(Path(args.recheck), tf32)
+    if not args.out:
+        parser.error("--out is required (unless --recheck)")
 
     import torch
 
-    tf32 = load_module(args.module)
     if args.device != "cpu" and not torch.cuda.is_available():
         raise SystemExit("tf32_probe: no CUDA device visible to torch; use --device cpu for a dry run")
     rng = np.random.default_rng(args.seed)
     identity = identity_tests(torch, args.device, tf32, rng)
     shapes = shape_tests(torch, args.device, tf32, rng)
-
-    applied = [r for r in identity if r["tf32_applied"]]
-    exact_modes = [
-        m for m in tf32.MODES if applied and all(r["mismatches_with_tf32_on"][m] == 0 for r in applied)
-    ]
-    default = tf32.DEFAULT_MODE
-    within = all(r["max_ratio_to_bound_tf32_on"][default] <= 1.0 for r in shapes)
-    plain_within = all(r["max_ratio_to_bound_tf32_off_vs_fp32"] <= 1.0 for r in shapes)
-    ok = (default in exact_modes and within) if args.device != "cpu" else plain_within
-    device_name = torch.cuda.get_device_name(0) if args.device != "cpu" else platform.processor() or "cpu"
+    gpu = args.device != "cpu"
     report = {
         "what": "torch float32 matmuls with TF32 on (cuBLAS) vs trtrnn.tf32 rounding of the same operands",
-        "device": device_name,
+        "device": torch.cuda.get_device_name(0) if gpu else platform.processor() or "cpu",
         "torch": torch.__version__,
         "cuda": getattr(torch.version, "cuda", None),
-        "blas": blas_library(torch) if args.device != "cpu" else None,
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "blas": blas_library(torch) if gpu else None,
+        "date_utc": _now(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "module": {
             "path": os.path.relpath(tf32.__file__),
             "sha256": hashlib.sha256(Path(tf32.__file__).read_bytes()).hexdigest(),
-            "default_mode": default,
+            "default_mode": tf32.DEFAULT_MODE,
         },
         "bound": "per element gamma_K * sum_k |a_k||b_k| (rounded operands), "
         "gamma_K = K 2^-24 / (1 - K 2^-24)",
         "identity": identity,
         "shapes": shapes,
-        "verdict": {
-            "tf32_applied_in_identity_tests": f"{len(applied)} of {len(identity)}",
-            "modes_matching_the_hardware_exactly": exact_modes,
-            "default_mode_within_bound_on_every_shape": within,
-            "worst_ratio_default_mode": max(r["max_ratio_to_bound_tf32_on"][default] for r in shapes),
-            "closest_model_per_shape": [r["closest_model"] for r in shapes],
-            "tf32_off_within_bound_of_fp32": plain_within,
-            "ok": ok,
-        },
+        "verdict": verdict(identity, shapes, tf32.MODES, tf32.DEFAULT_MODE, gpu),
     }
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(report, indent=1) + "\n")
-    tmp.replace(out)
+    _write(out, report)
     print(json.dumps(report["verdict"], indent=1))
     for r in shapes:
         worst = ", ".join(f"{m} {v:.3g}" for m, v in r["max_ratio_to_bound_tf32_on"].items())
         close = ", ".join(f"{m} {v:.3g}" for m, v in r["rms_error_over_terms_in_2^-24_tf32_on"].items())
         print(f"{r['shape']}: max |gpu - model| / bound: {worst}; rms in 2^-24 of the terms: {close}")
     print(f"wrote {out}")
-    return 0 if ok else 1
+    return 0 if report["verdict"]["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 
 With TF32 on (TensorRT's `BuilderFlag.TF32`, cuBLAS's `CUBLAS_COMPUTE_32F_FAST_TF32`, torch's
 `allow_tf32`), Ampere and newer GPUs keep 10 of float32's 23 mantissa bits of each operand, multiply
-exactly and accumulate in float32. Which 10 bits depends on the conversion: PTX's `cvt.rna.tf32.f32`
-(sm_80+) rounds to nearest with ties away from zero, `cvt.rn` (sm_90+) ties to even, and an operand
-fed to the tensor core unconverted has its low 13 bits ignored (round toward zero). cuBLAS on an
-RTX 3090 turned 1024.5 x 1 into 1025 (pytorch/pytorch#53635: a tie, rounded away from zero), so the
-default here is "rna"; tools/tf32_probe.py checks it against cuBLAS on the GPU machine
-(reports/tf32-gpu.json). This module needs numpy only, so that probe can load it on a machine
-without TensorRT.
+exactly and accumulate in float32. Which 10 bits depends on the conversion the kernel uses: PTX's
+`cvt.rna.tf32.f32` (sm_80+) rounds to nearest with ties away from zero, `cvt.rn` (sm_90+) ties to
+even, and an operand fed to the tensor core unconverted has its low 13 bits ignored (toward zero).
+Measured on an H200 (tools/tf32_probe.py, reports/tf32-gpu.json): cuBLAS rounds to nearest with
+ties to even, bit for bit on every operand of 10 identity products (1024.5 x 1 = 1024), so "rne" is
+the default. On an RTX 3090 cuBLAS gave 1025 for the same product (pytorch/pytorch#53635: ties away,
+"rna"); the two differ only on exact ties, one value in 8192 of random data. This module needs numpy
+only, so that probe can load it on a machine without TensorRT.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DROPPED_BITS = 13
 #: Conversion modes: nearest with ties away from zero (cvt.rna), nearest with ties to even (cvt.rn),
 #: toward zero (the low bits ignored).
 MODES = ("rna", "rne", "rz")
-DEFAULT_MODE = "rna"
+DEFAULT_MODE = "rne"
 
 _KEEP = np.uint32(0xFFFFFFFF << DROPPED_BITS & 0xFFFFFFFF)
 _HALF = np.uint32(1 << (DROPPED_BITS - 1))
