@@ -14,7 +14,7 @@ from trtrnn.cli.args import (
     available_backend,
     load_problem,
 )
-from trtrnn.cli.common import build_network, spec_summary, timed
+from trtrnn.cli.common import build_network, spec_summary, tf32_text, timed
 from trtrnn.cli.exits import OK
 from trtrnn.network import PRECISIONS
 
@@ -46,6 +46,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="same as --precision fp16 (a float16 network, never just a builder flag: TensorRT for RTX "
         "has none, and an fp32 network built with it would silently stay fp32)",
     )
+    parser.add_argument(
+        "--tf32",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="set or clear BuilderFlag.TF32: with it, float32 matrix multiplies read their operands "
+        "with 10-bit mantissas on Ampere and newer GPUs (about 1e-4..5e-4 off exact float32 for an "
+        "RNN; docs/conformance.md). Default: TensorRT's own (on); the build prints which it used",
+    )
     parser.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
     add_model_options(parser)
 
@@ -65,11 +73,15 @@ def run(args: argparse.Namespace) -> int:
     engine = timed(
         f"running the {trt.flavor()} {trt.version()} builder (loops can take a while)",
         lambda: Engine.build(
-            built, fp16=args.precision == "fp16" and has_fp16_flag(), workspace=args.workspace
+            built,
+            fp16=args.precision == "fp16" and has_fp16_flag(),
+            workspace=args.workspace,
+            tf32=args.tf32,
         ),
     )
     out = engine.save(args.output)
     print(f"wrote {out} ({len(engine.serialize())} bytes) and {sidecar_path(out).name}")
+    print(f"BuilderFlag.TF32: {tf32_text(engine.tf32, chosen=args.tf32 is not None)}")
     for info in (*engine.inputs, *engine.outputs):
         print(f"  {'input ' if info.is_input else 'output'} {info.describe()}")
     return OK

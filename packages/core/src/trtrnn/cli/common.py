@@ -56,3 +56,13 @@ def build_network(
         raise TrtrnnError(f"backend {backend.name!r} cannot express this spec ({reasons})")
     x = np.zeros(spec.input_shape, np.float32) if x is None else x
     return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
+
+
+def tf32_text(tf32: bool | None, *, chosen: bool = False) -> str:
+    """How an engine's BuilderFlag.TF32 reads in `build` and `inspect` output."""
+    if tf32 is None:
+        return "unknown (no sidecar, or one written before trtrnn recorded it)"
+    how = "as asked" if chosen else "TensorRT's default"
+    if tf32:
+        return f"on ({how}): float32 matrix multiplies read TF32 operands on Ampere and newer GPUs"
+    return f"off ({how}): float32 matrix multiplies compute in float32"
