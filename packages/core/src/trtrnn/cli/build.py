@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     )
     out = engine.save(args.output)
     print(f"wrote {out} ({len(engine.serialize())} bytes) and {sidecar_path(out).name}")
-    print(f"BuilderFlag.TF32: {tf32_text(engine.tf32, chosen=args.tf32 is not None)}")
+    how = "TensorRT's default" if args.tf32 is None else "as asked"
+    print(f"BuilderFlag.TF32: {tf32_text(engine.tf32, how)}")
     for info in (*engine.inputs, *engine.outputs):
         print(f"  {'input ' if info.is_input else 'output'} {info.describe()}")
     return OK

@@ -58,11 +58,11 @@ def build_network(
     return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
 
 
-def tf32_text(tf32: bool | None, *, chosen: bool = False) -> str:
-    """How an engine's BuilderFlag.TF32 reads in `build` and `inspect` output."""
+def tf32_text(tf32: bool | None, how: str = "") -> str:
+    """How an engine's BuilderFlag.TF32 reads in `build` and `inspect` output (`how`: why it is so)."""
     if tf32 is None:
         return "unknown (no sidecar, or one written before trtrnn recorded it)"
-    how = "as asked" if chosen else "TensorRT's default"
+    state = ("on" if tf32 else "off") + (f" ({how})" if how else "")
     if tf32:
-        return f"on ({how}): float32 matrix multiplies read TF32 operands on Ampere and newer GPUs"
-    return f"off ({how}): float32 matrix multiplies compute in float32"
+        return f"{state}: float32 matrix multiplies read TF32 operands on Ampere and newer GPUs"
+    return f"{state}: float32 matrix multiplies compute in float32"
