@@ -207,7 +207,8 @@ class Engine:
         """Run once: numpy arrays by input name in, numpy arrays by output name out.
 
         `executor="gpu"` runs the engine; "cpu" runs trtrnn's CPU evaluator on the network the engine
-        was built from (same feeds, same outputs); "auto" picks "gpu" where engine_execution() holds.
+        was built from (same feeds, same outputs; TF32 matmul operands when built with the flag);
+        "auto" picks "gpu" where engine_execution() holds.
         """
         if self._closed:
             raise TrtrnnError("Engine.infer: the engine is closed (used after close() or its `with` block)")
