@@ -27,7 +27,7 @@ from trtrnn.conformance.matrix import (
     matrix_cases,
     tf32_cases,
 )
-from trtrnn.conformance.tiers import CaseRun, Status
+from trtrnn.conformance.tiers import CaseRun, Status, TierResult
 from trtrnn.conformance.tolerances import conditioned, tolerance
 from trtrnn.errors import BackendError
 from trtrnn.network import keep_alive
@@ -394,3 +394,58 @@ def test_the_conformance_session_is_registered_only_when_the_suite_is_active(tmp
         )  # fmt: skip
         assert run.returncode == 0, run.stdout + run.stderr
         assert shown in run.stdout
+
+
+def test_one_expressibility_check_for_the_cli_and_the_suite() -> None:
+    """`Backend.inexpressible` is the N/A reason of the suite and the refusal of the CLI alike."""
+    from trtrnn.cli.common import build_network
+    from trtrnn.errors import InexpressibleError
+
+    no_lengths = Backend(
+        "no-lengths", "x", UNROLLED.build, unsupported={Feature.SEQ_LENGTHS: "no lengths input"}
+    )
+    spec = RNNSpec.random(
+        5, op="TANH", hidden_size=3, max_seq_length=3, batch_shape=(2,), seq_lengths="ragged"
+    )
+    case = Case("lengths", spec, spec.random_input(6))
+    reason = "no-lengths cannot express seq_lengths: no lengths input"
+    assert no_lengths.inexpressible(case.needed()) == reason
+    assert CaseRun(no_lengths, case).gate() == TierResult(Status.NA, reason)
+    with pytest.raises(InexpressibleError) as refused:
+        build_network(no_lengths, spec, case.x)
+    assert str(refused.value) == reason
+    assert no_lengths.inexpressible(spec.replace(seq_lengths=None).features()) == ""
+    # build options count too: a dynamic batch the backend cannot express is refused before building
+    static = Backend("static", "x", UNROLLED.build, unsupported={Feature.DYNAMIC_BATCH: "static only"})
+    with pytest.raises(InexpressibleError, match="static cannot express dynamic batch"):
+        build_network(static, spec.replace(seq_lengths=None), None, dynamic_batch=True)
+
+
+def test_an_evaluated_failure_names_the_first_tensor_gone_non_finite() -> None:
+    """The diff uses the evaluator's every tensor (`evaluate(..., intermediate=True)`)."""
+
+    def log_of_negative(network, spec, inputs):
+        outputs = unrolled_rnn(network, spec, inputs)
+        shift = np.full((1, 1, 1), 1e3, np.float32)
+        keep_alive(network, shift)
+        t = trt.load()
+        lowered = network.add_elementwise(
+            outputs.output, network.add_constant(shift.shape, shift).get_output(0), t.ElementWiseOperation.SUB
+        ).get_output(0)
+        log = network.add_unary(lowered, t.UnaryOperation.LOG).get_output(0)
+        log.name = "log_of_negative"  # NaN from here on: the output that reads it is the second
+        return RNNOutputs(network.add_unary(log, t.UnaryOperation.ABS).get_output(0), outputs.hidden)
+
+    result = CaseRun(Backend("nan", "x", log_of_negative), relu_case()).run("evaluated")
+    assert result.status == Status.FAIL
+    assert result.detail.endswith(
+        "first tensor with NaN/inf in the evaluation: 'log_of_negative' (2, 3, 4) (24 elements)"
+    )
+
+    def doubled(network, spec, inputs):
+        outputs = unrolled_rnn(network, spec, inputs)
+        twice = network.add_elementwise(outputs.output, outputs.output, trt.load().ElementWiseOperation.SUM)
+        return RNNOutputs(twice.get_output(0), outputs.hidden)
+
+    wrong = CaseRun(Backend("doubled", "x", doubled), relu_case()).run("evaluated")
+    assert wrong.status == Status.FAIL and wrong.detail.endswith("named tensors is finite")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from trtrnn.enums import RNNOperation
-from trtrnn.errors import BackendError, SpecError
+from trtrnn.errors import BackendError, InexpressibleError, SpecError
 from trtrnn.spec import Feature, RNNSpec
 
 #: TensorRT objects are untyped here: `tensorrt` and `tensorrt_rtx` expose the same API.
@@ -105,6 +105,21 @@ def takes_name(build: Callable[..., Any]) -> bool:
     )
 
 
+class OnnxRewriter(Protocol):
+    """Replaces the RNN/GRU/LSTM nodes of a whole ONNX model by a lowering expressed in ONNX nodes
+    (`trtrnn rewrite`, `trtrnn build model.onnx`, `trtrnn inspect model.onnx`).
+
+    `plan(model)` lists, per RNN node, what `rewrite` will do (objects with `name`, `op_type`, `action`
+    "lower" / "keep" / "refuse" and `detail`); `rewrite(model)` returns an object with `.model` (the
+    new ModelProto), `.nodes` (those plans) and `.notes` (lines for the user, e.g. a raised opset).
+    `model` is a path, bytes or an onnx.ModelProto.
+    """
+
+    def plan(self, model: Any, *, keep_unsupported: bool = False) -> list[Any]: ...
+
+    def rewrite(self, model: Any, *, keep_unsupported: bool = False, allow_none: bool = False) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Backend:
     """A registered backend.
@@ -114,7 +129,8 @@ class Backend:
     `(True, "")` or `(False, why)`. `lowering` declares that `build` puts the whole contract onto
     modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
     compatibility APIs lower onto such a backend where TensorRT lacks their layer
-    (`trtrnn.registry.lowering`).
+    (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
+    backend's lowering (`trtrnn.registry.onnx_rewriter`).
     """
 
     name: str
@@ -123,6 +139,7 @@ class Backend:
     unsupported: Mapping[Feature, str] = field(default_factory=dict)
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
+    onnx_rewriter: OnnxRewriter | None = None
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):
@@ -134,3 +151,20 @@ class Backend:
     def missing_features(self, needed: frozenset[Feature]) -> dict[Feature, str]:
         """The subset of `needed` this backend cannot express, with its reasons."""
         return {f: self.unsupported[f] for f in needed if f in self.unsupported}
+
+    def inexpressible(self, needed: Iterable[Feature]) -> str:
+        """Why this backend cannot express `needed` (`spec.features(...)`) in one line; "" if it can.
+
+        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
+        reports N/A with it.
+        """
+        missing = sorted(self.missing_features(frozenset(needed)).items(), key=lambda item: item[0].value)
+        if not missing:
+            return ""
+        return f"{self.name} cannot express " + "; ".join(f"{f.value}: {why}" for f, why in missing)
+
+    def require(self, needed: Iterable[Feature]) -> None:
+        """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""
+        why = self.inexpressible(needed)
+        if why:
+            raise InexpressibleError(why)
