@@ -146,15 +146,19 @@ def serialize_network(
     *,
     fp16: bool = False,
     workspace: int | None = None,
+    tf32: bool | None = None,
 ) -> bytes:
     """`build_serialized_network` with an optional profile; BuildError when TensorRT returns None.
 
     `fp16` sets BuilderFlag.FP16 (TensorRT may then pick fp16 kernels for fp32 layers). A flavor
     without that flag refuses it with ConfigurationError rather than silently building fp32: there
     precision follows the network's tensor types (`build_spec_network(..., precision="fp16")`).
+    `tf32` sets (True) or clears (False) BuilderFlag.TF32; None keeps TensorRT's default, which is
+    on (`tf32_default`): fp32 matrix multiplies then read their operands as TF32 on Ampere and newer.
     """
     trt_mod = trt.load()
     config = builder.create_builder_config()
+    set_tf32(config, tf32)
     if workspace is not None:
         config.set_memory_pool_limit(trt_mod.MemoryPoolType.WORKSPACE, workspace)
     if fp16:
@@ -178,6 +182,29 @@ def serialize_network(
             "trtrnn.trt.set_log_level('VERBOSE'))"
         )
     return bytes(memoryview(blob))
+
+
+def set_tf32(config: object, tf32: bool | None) -> bool:
+    """Set or clear BuilderFlag.TF32 on a builder config (None: leave it); whether it is set now.
+
+    A TensorRT without the flag computes fp32 matrix multiplies in fp32 (False), and refuses
+    tf32=True with ConfigurationError rather than pretend."""
+    flag = getattr(trt.load().BuilderFlag, "TF32", None)
+    if flag is None:
+        if tf32:
+            raise ConfigurationError(f"tf32: {trt.flavor()} {trt.version()} has no BuilderFlag.TF32")
+        return False
+    if tf32 is True:
+        config.set_flag(flag)
+    elif tf32 is False:
+        config.clear_flag(flag)
+    return bool(config.get_flag(flag))
+
+
+def tf32_default(builder: object) -> bool:
+    """Whether this TensorRT's builder config has BuilderFlag.TF32 set by default (TensorRT 10 and
+    TensorRT for RTX 1.7: yes)."""
+    return set_tf32(builder.create_builder_config(), None)
 
 
 def has_fp16_flag() -> bool:

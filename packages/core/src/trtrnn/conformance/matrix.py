@@ -122,7 +122,7 @@ def row_id(index: int, row: Row) -> str:
 
 
 def matrix_cases() -> list[Case]:
-    """The covering rows, then edge cases (T=1, H=1), dynamic batch and fp16 variants."""
+    """The covering rows, then edge cases (T=1, H=1), dynamic batch, fp16 and TF32 variants."""
     cases = []
     seen_pairs: set[tuple[Level, Level]] = set()
     for index, row in enumerate(covering_rows()):
@@ -139,7 +139,7 @@ def matrix_cases() -> list[Case]:
             )
         )
         seen_pairs.add(pair)
-    return cases + edge_cases() + dynamic_cases() + fp16_cases()
+    return cases + edge_cases() + dynamic_cases() + fp16_cases() + tf32_cases()
 
 
 OPS = FACTORS["op"]
@@ -222,6 +222,19 @@ def fp16_cases() -> list[Case]:
     cases = _per_op("fp16-{op}-bi-L2", 600, options, precision="fp16")
     cases[OPS.index("LSTM")].quick = True  # the quick subset's fp16 case
     return cases + _per_op("fp16-{op}-uni-dyn-lead2", 620, dynamic, precision="fp16", dynamic_batch=True)
+
+
+def tf32_cases() -> list[Case]:
+    """float32 networks built with BuilderFlag.TF32 and evaluated with TF32 matmul operands, judged by
+    the derived TF32 tolerance (tolerances.tf32_tolerance): every op stacked and bidirectional with
+    ragged lengths and states as inputs (medium size, T = 6), and every op at the large size (E = H =
+    256: the longest contraction, 512) unidirectional over T = 4."""
+    medium = dict(hidden_size=32, max_seq_length=6, data_length=20, num_layers=2, batch_shape=(3,))
+    medium.update(direction="BIDIRECTION", seq_lengths="ragged", states=True)
+    large = dict(hidden_size=256, max_seq_length=4, data_length=256, batch_shape=(2,))
+    return _per_op("tf32-{op}-bi-L2-medium", 640, medium, tf32=True) + _per_op(
+        "tf32-{op}-uni-large", 660, large, tf32=True
+    )
 
 
 def slice_batch(case: Case, size: int = 1) -> tuple[RNNSpec, dict[str, np.ndarray]]:

@@ -127,10 +127,12 @@ class CaseRun:
         if problem:
             return TierResult(Status.FAIL, problem, detail=problem)
         # an fp16 case is a float16 network; where TensorRT also has BuilderFlag.FP16 (TensorRT 10's
-        # weakly typed networks) it is set too, so the builder may pick fp16 kernels for every layer
+        # weakly typed networks) it is set too, so the builder may pick fp16 kernels for every layer.
+        # BuilderFlag.TF32 (on by default) is cleared except for the TF32 family: the executed tier
+        # checks the contract in exact float32 (docs/conformance.md, "TF32")
         fp16 = self.case.precision == "fp16" and has_fp16_flag()
         try:
-            return serialize_network(net.builder, net.network, net.profile, fp16=fp16)
+            return serialize_network(net.builder, net.network, net.profile, fp16=fp16, tf32=self.case.tf32)
         except Exception as exc:
             return TierResult(
                 Status.FAIL, f"the builder refused the network: {_error(exc)}", detail=_error(exc)
@@ -144,7 +146,7 @@ class CaseRun:
         from trtrnn import evaluate
 
         def run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            return evaluate(net.network, feeds)
+            return evaluate(net.network, feeds, tf32=self.case.tf32)
 
         try:
             result = self._judge(run, net.feeds)
