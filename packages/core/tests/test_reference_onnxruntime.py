@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from trtrnn import reference
-from trtrnn.enums import RNNOperation
+from trtrnn.activations import ONNX_ACTIVATIONS, Activation, default_activations
+from trtrnn.enums import RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.seed import SEED_CASES
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -260,3 +261,98 @@ def test_unidirectional_stack_joined_by_squeeze_imports() -> None:
     model.graph.node.insert(after_first, helper.make_node("Squeeze", ["Y_0", "squeeze_axes"], ["X_1"]))
     onnx.checker.check_model(model)
     _assert_same_spec(onnx_io.from_onnx(model), spec)
+
+
+# ---- the extensions (docs/semantics.md §2.1-2.4) against onnxruntime ------------------------------
+def _random_activation(rng: np.random.Generator) -> Activation:
+    name = sorted(ONNX_ACTIVATIONS)[rng.integers(len(ONNX_ACTIVATIONS))]
+    info = ONNX_ACTIVATIONS[name]
+    alpha = float(rng.uniform(0.1, 1.5)) if info.takes_alpha else None
+    beta = float(rng.uniform(-0.5, 0.5)) if info.takes_beta else None
+    return Activation.of((name, alpha, beta))
+
+
+def _extended_specs(count: int) -> list[RNNSpec]:
+    """Every op x direction x depth with random extensions: activations (a different set per layer
+    index, so per direction), clip, GRU lbr 0/1, LSTM peepholes / input_forget, reverse, zero lengths."""
+    rng, specs = np.random.default_rng(12), []
+    for n in range(count):
+        op = ("RELU", "TANH", "LSTM", "GRU")[n % 4]
+        direction = ("UNIDIRECTION", "BIDIRECTION")[(n // 4) % 2]
+        layers, k = 1 + (n // 8) % 2, 2 if direction == "BIDIRECTION" else 1
+        kw: dict = {"op": op, "direction": direction, "num_layers": layers, "batch_shape": (4,)}
+        kw.update(seq_lengths=("none", "ragged", "zeros")[(n // 16) % 3], states=bool(n % 3))
+        functions = len(default_activations(RNNOperation[op]))
+        if n % 5:
+            kw["activations"] = {
+                i: tuple(_random_activation(rng) for _ in range(functions))
+                for i in range(layers * k)
+                if rng.random() < 0.8
+            }
+        if rng.random() < 0.5:
+            kw["clip"] = float(rng.uniform(0.3, 2.0))
+        if op == "GRU":
+            kw["linear_before_reset"] = bool(rng.random() < 0.5)
+        if op == "LSTM":
+            kw.update(peepholes=bool(rng.random() < 0.6), input_forget=bool(rng.random() < 0.4))
+        if k == 1 and rng.random() < 0.4:
+            kw["reverse"] = True
+        specs.append(RNNSpec.random(n, max_seq_length=5, **kw))
+    return specs
+
+
+EXTENDED = _extended_specs(96)
+
+
+def test_the_extended_specs_cover_every_extension() -> None:
+    seen = set().union(*(s.features() for s in EXTENDED))
+    assert set(EXTENDED_FEATURES) - seen == {Feature.PROJECTION}  # no ONNX form: PyTorch judges it
+    names = {a.name for s in EXTENDED for acts in s.activations.values() for a in acts}
+    assert names == set(ONNX_ACTIVATIONS)
+
+
+def test_reference_extensions_agree_with_onnxruntime() -> None:
+    worst, failures = 0.0, []
+    for n, spec in enumerate(EXTENDED):
+        x = spec.random_input(n)
+        with np.errstate(over="ignore"):  # exp overflow saturates Elu/Softplus/Sigmoid exactly
+            got = reference.forward(spec, x)
+        want = onnx_io.onnxruntime_forward(spec, x)
+        error = max(
+            float(np.max(np.abs(a - b) / (1 + np.abs(b))))
+            for a, b in zip(got, want, strict=True)
+            if a is not None
+        )
+        worst = max(worst, error)
+        if error > 1e-5:
+            failures.append((n, sorted(f.value for f in spec.features()), error))
+    print(f"\nextensions: {len(EXTENDED)} cases vs onnxruntime, max scaled error {worst:.3g}")
+    assert not failures, failures
+
+
+def test_clip_applies_to_gate_inputs_not_to_the_cell() -> None:
+    """A 20-step LSTM whose cell grows past the clip: onnxruntime (and so the reference) leaves c
+    unclipped before h; clipping c too (TensorRT's parser) would differ."""
+    spec = RNNSpec.random(
+        5, op="LSTM", hidden_size=3, max_seq_length=20, batch_shape=(3,), clip=0.7, scale=2.0
+    )
+    for index, gate in ((0, RNNGateType.INPUT), (0, RNNGateType.FORGET), (0, RNNGateType.CELL)):
+        spec.biases[(index, gate, True)] = np.full(3, 3.0, np.float32)
+    x = spec.random_input(0, scale=2.0)
+    got, want = reference.forward(spec, x), onnx_io.onnxruntime_forward(spec, x)
+    assert float(np.max(np.abs(got.cell))) > 0.7  # the cell really exceeds the threshold
+    np.testing.assert_allclose(got.output, want.output, atol=1e-5)
+    np.testing.assert_allclose(got.cell, want.cell, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", list(RNNOperation))
+def test_zero_length_gives_zero_outputs_and_states(op: RNNOperation) -> None:
+    spec = RNNSpec.random(
+        9, op=op, direction="BIDIRECTION", num_layers=2, batch_shape=(3,), seq_lengths="zeros", states=True
+    )
+    x = spec.random_input(1)
+    got, want = reference.forward(spec, x), onnx_io.onnxruntime_forward(spec, x)
+    for a, b in zip(got, want, strict=True):
+        if a is not None:
+            assert not np.any(a[0]) and not np.any(b[0])  # item 0 has length 0: everything is 0
+            np.testing.assert_allclose(a, b, atol=1e-5)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trtrnn.activations import ONNX_ACTIVATIONS, default_activations
 from trtrnn.enums import RNNDirection, RNNGateType, RNNInputMode, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.reference import RNNResult
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import PEEPHOLE_GATES, RNNSpec
 
 if TYPE_CHECKING:
     import onnx
@@ -48,24 +49,39 @@ _GLUE_OPS = {"Transpose", "Reshape", "Squeeze", "Identity"}
 
 
 # ---- spec -> ONNX -------------------------------------------------------------------------------
-def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
+def to_onnx(spec: RNNSpec, *, layout: int = 0) -> onnx.ModelProto:
     """An ONNX model computing `spec`: graph inputs X [T, B, E] and, where the spec sets them,
     sequence_lens [B] int32, initial_h / initial_c [L', B, H]; outputs Y [T, K, B, H] (last stack
-    layer), Y_h and (LSTM) Y_c [L', B, H]. Weights are initializers; SKIP becomes identity W."""
+    layer), Y_h and (LSTM) Y_c [L', B, H]. Weights are initializers; SKIP becomes identity W.
+    `layout=1` writes ONNX's batch-major form (X [B, T, E], states [B, L', H], Y [B, T, K, H]).
+    Every extension is written as its ONNX attribute or input (P, clip, input_forget, activations with
+    every alpha/beta explicit, linear_before_reset, direction "reverse"); a projection has no ONNX
+    form and is refused."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     spec.validate()
+    if spec.proj_size:
+        raise SpecError(
+            f"to_onnx: proj_size={spec.proj_size}; ONNX's LSTM has no projection (W_hr), so an LSTMP "
+            "spec has no ONNX form"
+        )
+    if layout not in (0, 1):
+        raise SpecError(f"layout: ONNX defines 0 (sequence-major) and 1 (batch-major); got {layout!r}")
     t, h, k, n_idx = spec.max_seq_length, spec.hidden_size, spec.num_directions, spec.num_layer_indices
     b = _flat_batch(spec)
+
+    def major(seq: int, batch: int, *rest: int) -> list[int]:  # ONNX's dims in the chosen layout
+        return [batch, seq, *rest] if layout else [seq, batch, *rest]
+
     op_type = ONNX_OP_TYPE[spec.op]
-    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [t, b, spec.data_length])]
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, major(t, b, spec.data_length))]
     if spec.seq_lengths is not None:
         inputs.append(helper.make_tensor_value_info("sequence_lens", TensorProto.INT32, [b]))
     state_names = [("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)]
     for name, value in state_names:
         if value is not None:
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, major(n_idx, b, h)))
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
 
@@ -82,18 +98,16 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
             if value is None:
                 node_inputs.append("")
                 continue
-            bounds = {"start": stack * k, "end": stack * k + k, "axis": 0}  # this layer's [K, B, H]
+            bounds = {"start": stack * k, "end": stack * k + k, "axis": layout}  # this layer's [K, B, H]
             args = [const(f"{name}_{stack}_{p}", np.array([v], np.int64)) for p, v in bounds.items()]
             nodes.append(helper.make_node("Slice", [name, *args], [f"{name}_{stack}"]))
             node_inputs.append(f"{name}_{stack}")
+        if spec.peepholes:
+            node_inputs.append(const(f"P_{stack}", _pack_peepholes(spec, stack)))
+        while node_inputs[-1] == "":  # trailing optional inputs may be omitted
+            node_inputs.pop()
         outputs = [f"Y_{stack}", f"Y_h_{stack}"] + ([f"Y_c_{stack}"] if spec.op == RNNOperation.LSTM else [])
-        attrs: dict[str, Any] = {"hidden_size": h}
-        if k == 2:
-            attrs["direction"] = "bidirectional"
-        if op_type == "GRU":
-            attrs["linear_before_reset"] = 1
-        if spec.op == RNNOperation.RELU:
-            attrs["activations"] = ["Relu"] * k
+        attrs = _node_attributes(spec, stack, layout)
         nodes.append(
             helper.make_node(op_type, node_inputs, outputs, name=f"{op_type.lower()}_{stack}", **attrs)
         )
@@ -101,15 +115,19 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
         y_c.extend(outputs[2:])
         if stack + 1 < spec.num_layers:
             shape = const(f"shape_{stack}", np.array([0, 0, k * h], np.int64))
-            nodes.append(helper.make_node("Transpose", [outputs[0]], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
-            nodes.append(helper.make_node("Reshape", [f"Y_{stack}_tbkh", shape], [f"X_{stack + 1}"]))
+            y_seq = outputs[0]
+            if layout == 0:  # [T, K, B, H] -> [T, B, K, H]; layout 1's [B, T, K, H] reshapes as is
+                nodes.append(helper.make_node("Transpose", [y_seq], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
+                y_seq = f"Y_{stack}_tbkh"
+            nodes.append(helper.make_node("Reshape", [y_seq, shape], [f"X_{stack + 1}"]))
             x_name = f"X_{stack + 1}"
     nodes.append(helper.make_node("Identity", [f"Y_{spec.num_layers - 1}"], ["Y"]))
-    graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [t, k, b, h])]
+    y_dims = [b, t, k, h] if layout else [t, k, b, h]
+    graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, y_dims)]
     for name, parts in (("Y_h", y_h), ("Y_c", y_c)):
         if parts:
-            nodes.append(helper.make_node("Concat", parts, [name], axis=0))
-            graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
+            nodes.append(helper.make_node("Concat", parts, [name], axis=layout))
+            graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, major(n_idx, b, h)))
     graph = helper.make_graph(nodes, "trtrnn", inputs, graph_outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="trtrnn")
     model.ir_version = 8
@@ -119,6 +137,46 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
     )
     onnx.checker.check_model(model)
     return model
+
+
+def _node_attributes(spec: RNNSpec, stack: int, layout: int) -> dict[str, Any]:
+    """The ONNX attributes of stack layer `stack`'s node; defaults are left out."""
+    k = spec.num_directions
+    attrs: dict[str, Any] = {"hidden_size": spec.hidden_size}
+    if k == 2:
+        attrs["direction"] = "bidirectional"
+    elif spec.reverse:
+        attrs["direction"] = "reverse"
+    if spec.op == RNNOperation.GRU:
+        attrs["linear_before_reset"] = int(spec.linear_before_reset)
+    if layout:
+        attrs["layout"] = layout
+    if spec.clip is not None:
+        attrs["clip"] = float(spec.clip)
+    if spec.input_forget:
+        attrs["input_forget"] = 1
+    acts = [a for index in range(stack * k, stack * k + k) for a in spec.activation_functions(index)]
+    if spec.op == RNNOperation.RELU or any(
+        spec.activation_functions(i) != default_activations(spec.op) for i in range(stack * k, stack * k + k)
+    ):
+        attrs["activations"] = [a.name for a in acts]
+        alphas = [a.alpha for a in acts if ONNX_ACTIVATIONS[a.name].takes_alpha]
+        betas = [a.beta for a in acts if ONNX_ACTIVATIONS[a.name].takes_beta]
+        if alphas:  # always explicit: onnxruntime defaults a missing one to 0, not ONNX's default
+            attrs["activation_alpha"] = alphas
+        if betas:
+            attrs["activation_beta"] = betas
+    return attrs
+
+
+def _pack_peepholes(spec: RNNSpec, stack: int) -> np.ndarray:
+    """P [K, 3*H] of one stack layer in ONNX's order i, o, f."""
+    k = spec.num_directions
+    rows = [
+        np.concatenate([spec.peepholes[(index, gate)] for gate in PEEPHOLE_GATES])
+        for index in range(stack * k, stack * k + k)
+    ]
+    return np.stack(rows).astype(np.float32)
 
 
 def _flat_batch(spec: RNNSpec) -> int:
@@ -138,19 +196,21 @@ def _pack_layer(spec: RNNSpec, stack: int) -> tuple[np.ndarray, np.ndarray, np.n
     return tuple(np.stack(p).astype(np.float32) for p in (ws, rs, bs))  # type: ignore[return-value]
 
 
-def onnx_feeds(spec: RNNSpec, x: np.ndarray) -> dict[str, np.ndarray]:
-    """The feeds of `to_onnx(spec)` for input `x` [B..., T, E] and the spec's lengths and states."""
+def onnx_feeds(spec: RNNSpec, x: np.ndarray, *, layout: int = 0) -> dict[str, np.ndarray]:
+    """The feeds of `to_onnx(spec, layout=layout)` for input `x` [B..., T, E] and the spec's lengths
+    and states."""
     x = np.asarray(x)
     if x.shape != spec.input_shape:
         raise ShapeError(f"x: shape {x.shape}; expected {spec.input_shape} = (*batch_shape, T, E)")
     b = _flat_batch(spec)
-    feeds = {"X": x.reshape(b, spec.max_seq_length, spec.data_length).transpose(1, 0, 2).astype(np.float32)}
+    x = x.reshape(b, spec.max_seq_length, spec.data_length).astype(np.float32)
+    feeds = {"X": x if layout else x.transpose(1, 0, 2)}
     if spec.seq_lengths is not None:
         feeds["sequence_lens"] = np.asarray(spec.seq_lengths).reshape(b).astype(np.int32)
     for name, value in (("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)):
         if value is not None:
-            state = np.asarray(value).reshape(b, spec.num_layer_indices, spec.hidden_size)
-            feeds[name] = state.transpose(1, 0, 2).astype(np.float32)
+            state = np.asarray(value).reshape(b, spec.num_layer_indices, spec.hidden_size).astype(np.float32)
+            feeds[name] = state if layout else state.transpose(1, 0, 2)
     return {k: np.ascontiguousarray(v) for k, v in feeds.items()}
 
 

@@ -25,11 +25,16 @@ from trtrnn import trt
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 from trtrnn_loop import cells, params
 from trtrnn_loop.graph import Graph
 
 DIRECTION_TAGS = ("fwd", "bwd")
+#: Extensions of docs/semantics.md §2.1-2.4 this lowering does not build yet (refused, never ignored).
+NOT_YET_LOWERED = {
+    f: "in trtrnn's semantics and reference, not yet lowered onto ILoop by rnn-loop"
+    for f in EXTENDED_FEATURES
+}
 #: The first layer every add_rnn adds (`<name>.input.flatten`): how a used name is recognised.
 INPUT_FLATTEN = "input.flatten"
 
@@ -50,6 +55,9 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     Raises SpecError / ShapeError when the spec, the tensors or an explicit `name` break the contract.
     """
     spec.validate()
+    not_yet = sorted(f.value for f in spec.features() & set(NOT_YET_LOWERED))
+    if not_yet:
+        raise SpecError(f"{not_yet[0]}: {NOT_YET_LOWERED[Feature(not_yet[0])]}")
     x = inputs.input
     if inputs.cell_state is not None and spec.op != RNNOperation.LSTM:
         raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
