@@ -268,3 +268,31 @@ def test_onnx_model_keeps_its_run_time_inputs_and_its_numbers(tmp_path: Path) ->
         "input  seq_lengths [2] int32" in result.stdout
         and "input  cell_state [2, 4, 6] float32" in result.stdout
     )
+
+
+def test_exit_codes_follow_the_error_class_not_its_message() -> None:
+    from trtrnn.cli.exits import FAILURE, UNAVAILABLE, USAGE, Unavailable, UsageError, exit_for
+    from trtrnn.errors import BackendError, BackendNotInstalledError, SpecError
+
+    assert exit_for(BackendNotInstalledError("x")) == (UNAVAILABLE, "trtrnn: error: x")
+    assert exit_for(BackendError("backend 'a' is not installed")) == (
+        USAGE,
+        "trtrnn: error: backend 'a' is not installed",
+    )
+    assert exit_for(UsageError("y"))[0] == USAGE
+    assert exit_for(Unavailable("z")) == (UNAVAILABLE, "trtrnn: unavailable here: z")
+    assert exit_for(SpecError("bad")) == (FAILURE, "trtrnn: error: bad")
+    assert exit_for(KeyError("bug")) is None
+    with pytest.raises(BackendNotInstalledError):
+        registry.get("no-such")
+
+
+def test_every_command_is_a_module_with_its_parser() -> None:
+    from trtrnn import cli
+
+    assert tuple(c.NAME for c in cli.COMMANDS) == COMMANDS
+    sub = next(a for a in cli.parser()._actions if a.dest == "command")
+    assert tuple(sub.choices) == COMMANDS
+    for command in cli.COMMANDS:
+        assert command.__name__ == f"trtrnn.cli.{command.NAME}"
+        assert sub.choices[command.NAME].get_default("func") is command.run

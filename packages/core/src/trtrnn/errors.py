@@ -47,6 +47,10 @@ class BackendError(TrtrnnError, LookupError):
     """A backend name is unknown, or a plugin registered something malformed."""
 
 
+class BackendNotInstalledError(BackendError):
+    """No installed backend has the name asked for (installing its package would help)."""
+
+
 class ConfigurationError(TrtrnnError, RuntimeError):
     """A configuration that cannot be honoured: a layer reconfigured after its outputs were used, or a
     builder option this TensorRT does not have."""

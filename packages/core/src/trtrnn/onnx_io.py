@@ -301,6 +301,48 @@ def from_onnx(
     return spec.validate()
 
 
+def runtime_input_placeholders(spec: RNNSpec, model: onnx.ModelProto | str | Path) -> dict[str, np.ndarray]:
+    """Placeholders for the spec fields the model takes at run time but `from_onnx` left unset.
+
+    An RNN node's sequence_lens / initial_h / initial_c fed by a graph input (not an initializer,
+    possibly through other nodes) has no value in the spec, yet an engine built from the model must
+    take it as an input: a placeholder of the right shape makes it one (network inputs carry shapes
+    only). Keys are `seq_lengths`, `hidden_state`, `cell_state`; `spec.replace(**result)` applies them.
+    """
+    import onnx
+
+    if isinstance(model, (str, Path)):
+        model = onnx.load(str(model), load_external_data=False)
+    graph = model.graph
+    runtime = {i.name for i in graph.input} - {t.name for t in graph.initializer}
+    slots = {4: "seq_lengths", 5: "hidden_state", 6: "cell_state"}
+    producer = {out: node for node in graph.node for out in node.output}
+
+    def from_runtime_input(name: str, seen: set[str]) -> bool:
+        if name in runtime:
+            return True
+        node = producer.get(name)
+        if node is None or name in seen:
+            return False
+        seen.add(name)
+        return any(from_runtime_input(i, seen) for i in node.input if i)
+
+    fed = {
+        slots[i]
+        for node in graph.node
+        if node.op_type in ("RNN", "GRU", "LSTM")
+        for i, name in enumerate(node.input)
+        if i in slots and name and from_runtime_input(name, set())
+    }
+    placeholders: dict[str, np.ndarray] = {}
+    if "seq_lengths" in fed and spec.seq_lengths is None:
+        placeholders["seq_lengths"] = np.full(spec.batch_shape, spec.max_seq_length, np.int32)
+    for name in ("hidden_state", "cell_state"):
+        if name in fed and getattr(spec, name) is None:
+            placeholders[name] = np.zeros(spec.state_shape, np.float32)
+    return placeholders
+
+
 class _Values:
     """Constant values of a graph: initializers, Constant nodes, given inputs, and Identity/Slice/Cast
     of those (enough for per-layer states sliced from one [L', B, H] input)."""

@@ -10,7 +10,7 @@ import pluggy
 
 from trtrnn import hookspecs
 from trtrnn.backend import Backend
-from trtrnn.errors import BackendError
+from trtrnn.errors import BackendError, BackendNotInstalledError
 
 GROUP = "trtrnn"
 
@@ -76,11 +76,11 @@ def backends() -> dict[str, Backend]:
 
 
 def get(name: str) -> Backend:
-    """The backend called `name`, or BackendError listing the installed ones."""
+    """The backend called `name`, or BackendNotInstalledError listing the installed ones."""
     found = _installed()
     if name not in found:
         installed = ", ".join(found) or "none"
-        raise BackendError(
+        raise BackendNotInstalledError(
             f"backend {name!r} is not installed; installed backends: {installed} "
             "(backends are packages registering under the 'trtrnn' entry-point group)"
         )

@@ -1,0 +1,44 @@
+"""`trtrnn bench`: the benchmark scripts (benchmarks/bench_*.py), each in this Python."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from trtrnn.cli.args import add_passthrough, passthrough
+from trtrnn.cli.common import progress
+from trtrnn.cli.exits import FAILURE, OK, Unavailable
+
+NAME = "bench"
+HELP = "run the benchmark scripts (benchmarks/bench_*.py)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir", metavar="DIR", help="benchmark directory (default ./benchmarks, else the checkout's)"
+    )
+    add_passthrough(parser, "bench_args", "after --: arguments for every script")
+
+
+def _default_bench_dir() -> Path:
+    cwd = Path.cwd() / "benchmarks"
+    if cwd.is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[5] / "benchmarks"  # the monorepo checkout
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every benchmarks/bench_*.py with this Python; stop at the first failure."""
+    directory = Path(args.dir) if args.dir else _default_bench_dir()
+    scripts = sorted(directory.glob("bench_*.py"))
+    if not scripts:
+        raise Unavailable(f"no benchmarks found: {directory}/bench_*.py matches nothing")
+    for script in scripts:
+        progress(f"running {script.name} ...")
+        code = subprocess.call([sys.executable, str(script), *passthrough(args.bench_args)])
+        if code != 0:
+            print(f"trtrnn: error: {script.name} exited with {code}", file=sys.stderr)
+            return FAILURE
+    return OK

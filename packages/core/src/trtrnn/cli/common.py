@@ -1,0 +1,58 @@
+"""What several commands share: progress on stderr, timing, the spec summary, building a network."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trtrnn.backend import Backend
+from trtrnn.errors import TrtrnnError
+from trtrnn.spec import RNNSpec
+
+
+def progress(message: str) -> None:
+    """Progress on stderr, so stdout stays the result."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def timed(what: str, fn: Callable[[], Any]) -> Any:
+    """`fn()`, with "what ..." before and "what: done in N s" after, on stderr."""
+    progress(f"{what} ...")
+    start = time.perf_counter()
+    result = fn()
+    progress(f"{what}: done in {time.perf_counter() - start:.1f} s")
+    return result
+
+
+def spec_summary(spec: RNNSpec) -> list[str]:
+    """The spec in three lines: op and structure, shapes, the features it needs."""
+    shapes = ", ".join(str(list(s)) for s in spec.output_shapes)
+    return [
+        f"spec: {spec.op.name}, hidden_size {spec.hidden_size}, {spec.num_layers} layer(s), "
+        f"{spec.direction.name}, input mode {spec.input_mode.name}",
+        f"  input {list(spec.input_shape)} (batch {list(spec.batch_shape)}, T {spec.max_seq_length}, "
+        f"E {spec.data_length}); outputs {shapes}",
+        f"  needs: {', '.join(sorted(f.value for f in spec.features()))}",
+    ]
+
+
+def build_network(
+    backend: Backend,
+    spec: RNNSpec,
+    x: np.ndarray | None,
+    dynamic_batch: bool = False,
+    precision: str = "fp32",
+) -> Any:
+    """The spec's network through `backend` (a `BuiltNetwork`), refusing what it cannot express."""
+    from trtrnn.network import build_spec_network
+
+    missing = backend.missing_features(spec.features())
+    if missing:
+        reasons = "; ".join(f"{f.value}: {why}" for f, why in missing.items())
+        raise TrtrnnError(f"backend {backend.name!r} cannot express this spec ({reasons})")
+    x = np.zeros(spec.input_shape, np.float32) if x is None else x
+    return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
