@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from trtrnn import reference
-from trtrnn.activations import ONNX_ACTIVATIONS, Activation, default_activations
+from trtrnn.activations import ONNX_ACTIVATIONS, Activation
+from trtrnn.conformance.extended import extended_specs
 from trtrnn.enums import RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.seed import SEED_CASES
@@ -161,25 +162,25 @@ def _model(op: str = "LSTM", **attrs: object) -> onnx.ModelProto:
 
 
 @pytest.mark.parametrize(
-    ("op", "attrs", "rule"),
-    [
-        ("LSTM", {"layout": 1}, r"layout=1 \(batch-major\)"),
-        ("GRU", {"direction": "reverse"}, r"direction='reverse'; a unidirectional TensorRT RNN runs forward"),
-        ("LSTM", {"clip": 3.0}, r"clip=3.0 \(cell clipping\)"),
-        ("LSTM", {"input_forget": 1}, r"input_forget=1"),
-        ("GRU", {"linear_before_reset": 0}, r"linear_before_reset=0"),
-        ("GRU", {"linear_before_reset": None}, r"linear_before_reset=0 \(ONNX's default"),
-        ("RELU", {"activations": ["LeakyRelu"], "activation_alpha": [0.1]}, r"activation_alpha=\[0.1"),
-        ("TANH", {"activation_beta": [1.0]}, r"activation_beta"),
-        ("TANH", {"activations": ["Sigmoid"]}, r"activations=\['Sigmoid'\]; expected \['Tanh'\] or Relu"),
-        ("LSTM", {"activations": ["Sigmoid", "Relu", "Tanh"]}, r"expected \['Sigmoid', 'Tanh', 'Tanh'\]"),
+    ("op", "attrs", "field", "value"),
+    [  # refused until issue 12 (SEMANTICS §8 then): each now imports into its spec field
+        ("GRU", {"direction": "reverse"}, "reverse", True),
+        ("LSTM", {"clip": 3.0}, "clip", 3.0),
+        ("LSTM", {"input_forget": 1}, "input_forget", True),
+        ("GRU", {"linear_before_reset": 0}, "linear_before_reset", False),
+        ("GRU", {"linear_before_reset": None}, "linear_before_reset", False),  # ONNX's default is 0
+        ("RELU", {"activations": ["LeakyRelu"], "activation_alpha": [0.5]}, "activations", {0: (("LeakyRelu", 0.5),)}),  # noqa: E501
+        ("TANH", {"activations": ["Sigmoid"]}, "activations", {0: ("Sigmoid",)}),
+        ("LSTM", {"activations": ["Sigmoid", "Relu", "Tanh"]}, "activations", {0: ("Sigmoid", "Relu", "Tanh")}),  # noqa: E501
     ],
-)
-def test_inexpressible_attributes_are_refused(op: str, attrs: dict, rule: str) -> None:
-    op_type = onnx_io.ONNX_OP_TYPE[RNNOperation[op]]
-    message = rf"onnx {op_type} node '{op_type.lower()}_0': .*{rule}.*TensorRT's RNN cannot express it"
-    with pytest.raises(SpecError, match=message):
-        onnx_io.from_onnx(_model(op, **attrs))
+)  # fmt: skip
+def test_formerly_inexpressible_attributes_import(op: str, attrs: dict, field: str, value: object) -> None:
+    spec = onnx_io.from_onnx(_model(op, **attrs))
+    if field == "activations":
+        want = {i: tuple(Activation.of(a) for a in acts) for i, acts in value.items()}  # type: ignore[attr-defined]
+        assert spec.activations == want
+    else:
+        assert getattr(spec, field) == value
 
 
 def test_explicit_default_activations_are_accepted() -> None:
@@ -198,10 +199,11 @@ def _with_peepholes(p: np.ndarray) -> onnx.ModelProto:
     return model
 
 
-def test_peepholes_are_refused_unless_zero() -> None:
-    with pytest.raises(SpecError, match=r"peephole weights P \(input 7\)"):
-        onnx_io.from_onnx(_with_peepholes(np.full((1, 12), 0.1, np.float32)))
-    assert onnx_io.from_onnx(_with_peepholes(np.zeros((1, 12), np.float32))).op == RNNOperation.LSTM
+def test_peepholes_import_in_onnx_order_i_o_f() -> None:
+    p = np.arange(12, dtype=np.float32).reshape(1, 12)
+    spec = onnx_io.from_onnx(_with_peepholes(p))
+    for i, gate in enumerate((RNNGateType.INPUT, RNNGateType.OUTPUT, RNNGateType.FORGET)):
+        np.testing.assert_array_equal(spec.peepholes[(0, gate)], p[0, 4 * i : 4 * i + 4])
 
 
 def test_chains_that_are_not_stacked_layers_are_refused() -> None:
@@ -221,12 +223,12 @@ def test_chains_that_are_not_stacked_layers_are_refused() -> None:
     model = onnx_io.to_onnx(spec)
     second = [n for n in model.graph.node if n.op_type == "LSTM"][1]
     second.attribute.append(helper.make_attribute("clip", 1.0))
-    with pytest.raises(SpecError, match=r"clip=1.0"):
+    with pytest.raises(SpecError, match=r"got \('LSTM', 4, 'bidirectional', 0, 1.0, False, True\) after"):
         onnx_io.from_onnx(model)
     model = onnx_io.to_onnx(spec)
     first = next(n for n in model.graph.node if n.op_type == "LSTM")
     next(a for a in first.attribute if a.name == "hidden_size").i = 3  # layer 0 only
-    with pytest.raises(SpecError, match=r"same op, hidden_size and direction"):
+    with pytest.raises(SpecError, match=r"same op, hidden_size, direction, layout, clip"):
         onnx_io.from_onnx(model)
 
 
@@ -264,44 +266,7 @@ def test_unidirectional_stack_joined_by_squeeze_imports() -> None:
 
 
 # ---- the extensions (docs/semantics.md §2.1-2.4) against onnxruntime ------------------------------
-def _random_activation(rng: np.random.Generator) -> Activation:
-    name = sorted(ONNX_ACTIVATIONS)[rng.integers(len(ONNX_ACTIVATIONS))]
-    info = ONNX_ACTIVATIONS[name]
-    alpha = float(rng.uniform(0.1, 1.5)) if info.takes_alpha else None
-    beta = float(rng.uniform(-0.5, 0.5)) if info.takes_beta else None
-    return Activation.of((name, alpha, beta))
-
-
-def _extended_specs(count: int) -> list[RNNSpec]:
-    """Every op x direction x depth with random extensions: activations (a different set per layer
-    index, so per direction), clip, GRU lbr 0/1, LSTM peepholes / input_forget, reverse, zero lengths."""
-    rng, specs = np.random.default_rng(12), []
-    for n in range(count):
-        op = ("RELU", "TANH", "LSTM", "GRU")[n % 4]
-        direction = ("UNIDIRECTION", "BIDIRECTION")[(n // 4) % 2]
-        layers, k = 1 + (n // 8) % 2, 2 if direction == "BIDIRECTION" else 1
-        kw: dict = {"op": op, "direction": direction, "num_layers": layers, "batch_shape": (4,)}
-        kw.update(seq_lengths=("none", "ragged", "zeros")[(n // 16) % 3], states=bool(n % 3))
-        functions = len(default_activations(RNNOperation[op]))
-        if n % 5:
-            kw["activations"] = {
-                i: tuple(_random_activation(rng) for _ in range(functions))
-                for i in range(layers * k)
-                if rng.random() < 0.8
-            }
-        if rng.random() < 0.5:
-            kw["clip"] = float(rng.uniform(0.3, 2.0))
-        if op == "GRU":
-            kw["linear_before_reset"] = bool(rng.random() < 0.5)
-        if op == "LSTM":
-            kw.update(peepholes=bool(rng.random() < 0.6), input_forget=bool(rng.random() < 0.4))
-        if k == 1 and rng.random() < 0.4:
-            kw["reverse"] = True
-        specs.append(RNNSpec.random(n, max_seq_length=5, **kw))
-    return specs
-
-
-EXTENDED = _extended_specs(96)
+EXTENDED = extended_specs(96)
 
 
 def test_the_extended_specs_cover_every_extension() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trtrnn.activations import ONNX_ACTIVATIONS, default_activations
+from trtrnn.activations import ONNX_ACTIVATIONS, Activation, default_activations
 from trtrnn.enums import RNNDirection, RNNGateType, RNNInputMode, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.reference import RNNResult
@@ -249,7 +249,11 @@ def from_onnx(
     graph input without a value stays None. T and B come from X's static shape (or `inputs["X"]`);
     `max_seq_length` / `batch_shape` override them (needed where X's dims are dynamic). B... is (B,)
     unless `batch_shape` or to_onnx's metadata says otherwise (a dynamic B without either: (1,)).
-    Raises SpecError for what SEMANTICS §8 cannot express.
+    Every attribute imports (docs/semantics.md §2.1-2.4, §8): P, clip, input_forget, activations with
+    alpha/beta (per node and direction), linear_before_reset, direction "reverse", layout 0 and 1.
+    Raises SpecError / ShapeError naming the node and the attribute or input for invalid ONNX, and
+    for a chain whose nodes disagree on what the spec holds once (op, sizes, direction, layout, clip,
+    input_forget, linear_before_reset).
     """
     import onnx
 
@@ -261,26 +265,27 @@ def from_onnx(
     if not chain:
         raise SpecError("onnx model: no RNN, GRU or LSTM node to import")
     attrs = [_attributes(n) for n in chain]
-    for node, attr in zip(chain, attrs, strict=True):
-        _refuse_inexpressible(node, attr, values)
+    settings = [_node_settings(node, attr) for node, attr in zip(chain, attrs, strict=True)]
     op = _operation(chain[0], attrs[0])
-    first = _layer_kind(chain[0], attrs[0])
-    for node, attr in zip(chain[1:], attrs[1:], strict=True):
-        if _layer_kind(node, attr) != first:
+    first = _layer_kind(chain[0], attrs[0], settings[0])
+    for node, attr, setting in zip(chain[1:], attrs[1:], settings[1:], strict=True):
+        if _layer_kind(node, attr, setting) != first:
             raise SpecError(
                 f"onnx node {node.name or node.op_type!r}: a chain of RNN nodes imports as stacked layers "
-                f"only when every node has the same op, hidden_size and direction; got "
-                f"{_layer_kind(node, attr)} after {first}"
+                "only when every node has the same op, hidden_size, direction, layout, clip, input_forget "
+                f"and linear_before_reset; got {_layer_kind(node, attr, setting)} after {first}"
             )
+    layout = settings[0]["layout"]
     for below, above in itertools.pairwise(chain):
-        _check_glue(graph, below, above)
+        _check_glue(graph, below, above, layout)
 
-    k = 2 if attrs[0].get("direction") == "bidirectional" else 1
+    direction = settings[0]["direction"]
+    k = 2 if direction == "bidirectional" else 1
     w0 = values.need(chain[0], 1, "W")
     if w0.ndim != 3 or w0.shape[0] != k:
         raise ShapeError(f"onnx W: shape {w0.shape}; expected [num_directions={k}, gates*H, E]")
     h = int(attrs[0].get("hidden_size") or w0.shape[1] // len(ONNX_GATES[op]))
-    t, b = _time_and_batch(graph, chain[0], values, max_seq_length)
+    t, b = _time_and_batch(graph, chain[0], values, max_seq_length, layout)
     meta = {p.key: p.value for p in model.metadata_props}
     batch_shape = _batch_shape(meta, b, batch_shape)
     spec = RNNSpec(
@@ -291,13 +296,19 @@ def from_onnx(
         num_layers=len(chain),
         direction=RNNDirection.BIDIRECTION if k == 2 else RNNDirection.UNIDIRECTION,
         batch_shape=tuple(batch_shape),
+        reverse=direction == "reverse",
+        clip=settings[0]["clip"],
+        input_forget=settings[0]["input_forget"],
+        linear_before_reset=settings[0]["linear_before_reset"],
     )
     skip = meta.get(META_INPUT_MODE) == RNNInputMode.SKIP.name
     for stack, node in enumerate(chain):
         _unpack_layer(spec, stack, node, values, skip_identity=skip and stack == 0)
+        _unpack_extensions(spec, stack, node, settings[stack], values)
     if skip:
         spec.input_mode = RNNInputMode.SKIP
-    _import_inputs(spec, chain, values, int(np.prod(batch_shape, dtype=np.int64)))
+    _fill_missing_peepholes(spec)
+    _import_inputs(spec, chain, values, int(np.prod(batch_shape, dtype=np.int64)), layout)
     return spec.validate()
 
 
@@ -337,9 +348,9 @@ def runtime_input_placeholders(spec: RNNSpec, model: onnx.ModelProto | str | Pat
     placeholders: dict[str, np.ndarray] = {}
     if "seq_lengths" in fed and spec.seq_lengths is None:
         placeholders["seq_lengths"] = np.full(spec.batch_shape, spec.max_seq_length, np.int32)
-    for name in ("hidden_state", "cell_state"):
+    for name, shape in (("hidden_state", spec.state_shape), ("cell_state", spec.cell_shape)):
         if name in fed and getattr(spec, name) is None:
-            placeholders[name] = np.zeros(spec.state_shape, np.float32)
+            placeholders[name] = np.zeros(shape, np.float32)
     return placeholders
 
 
@@ -413,8 +424,10 @@ def _attributes(node: Any) -> dict[str, Any]:
     return out
 
 
-def _layer_kind(node: Any, attrs: dict[str, Any]) -> tuple[str, int | None, str]:
-    return (_operation(node, attrs).name, attrs.get("hidden_size"), attrs.get("direction", "forward"))
+def _layer_kind(node: Any, attrs: dict[str, Any], settings: dict[str, Any]) -> tuple:
+    """What every node of a stacked chain must share (the spec holds it once)."""
+    shared = ("direction", "layout", "clip", "input_forget", "linear_before_reset")
+    return (node.op_type, attrs.get("hidden_size"), *(settings[n] for n in shared))  # RNN: any activation
 
 
 def _operation(node: Any, attrs: dict[str, Any]) -> RNNOperation:
@@ -426,47 +439,115 @@ def _operation(node: Any, attrs: dict[str, Any]) -> RNNOperation:
     return RNNOperation.RELU if acts and acts[0] == "Relu" else RNNOperation.TANH
 
 
-def _refuse_inexpressible(node: Any, attrs: dict[str, Any], values: _Values) -> None:
-    """SEMANTICS §8's list of what TensorRT's RNN cannot express, each refused by name."""
+def _node_settings(node: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+    """A node's attributes as spec values, each checked against ONNX's operator definition; invalid
+    ONNX is refused naming the node and the attribute (docs/semantics.md §8)."""
+    import onnx
+
     where = f"onnx {node.op_type} node {node.name!r}" if node.name else f"onnx {node.op_type} node"
 
-    def refuse(rule: str) -> None:
-        raise SpecError(f"{where}: {rule}; TensorRT's RNN cannot express it (SEMANTICS §8)")
+    def refuse(attribute: str, rule: str, error: type[SpecError] = SpecError) -> None:
+        raise error(f"{where}: attribute {attribute}: {rule}")
 
-    if attrs.get("layout", 0) != 0:
-        refuse(f"layout={attrs['layout']} (batch-major); only layout=0 [T, B, E] is supported")
+    known = set(onnx.defs.get_schema(node.op_type).attributes)
+    for name in attrs:
+        if name not in known:
+            refuse(name, f"not an attribute of ONNX's {node.op_type} (it has {', '.join(sorted(known))})")
     direction = attrs.get("direction", "forward")
-    if direction not in ("forward", "bidirectional"):
-        refuse(f"direction={direction!r}; a unidirectional TensorRT RNN runs forward only")
-    if "clip" in attrs:
-        refuse(f"clip={attrs['clip']} (cell clipping)")
-    if attrs.get("input_forget", 0):
-        refuse("input_forget=1 (coupled input and forget gates)")
-    if node.op_type == "GRU" and attrs.get("linear_before_reset", 0) != 1:
-        refuse(
-            "linear_before_reset=0 (ONNX's default: reset applied before the recurrent matmul); TensorRT's "
-            "GRU is linear_before_reset=1"
-        )
-    for name in ("activation_alpha", "activation_beta"):
-        if name in attrs:
-            refuse(f"{name}={attrs[name]}")
+    if direction not in ("forward", "reverse", "bidirectional"):
+        refuse("direction", f"must be 'forward', 'reverse' or 'bidirectional'; got {direction!r}")
+    layout = attrs.get("layout", 0)
+    if layout not in (0, 1):
+        refuse("layout", f"must be 0 ([T, B, E]) or 1 ([B, T, E]); got {layout!r}")
+    clip = attrs.get("clip")
+    if clip is not None and not (np.isfinite(clip) and clip > 0):
+        refuse("clip", f"the threshold must be positive and finite; got {clip!r}")
+    flags = {}
+    for name, default in (("input_forget", 0), ("linear_before_reset", 0)):
+        value = attrs.get(name, default)
+        if value not in (0, 1):
+            refuse(name, f"must be 0 or 1; got {value!r}")
+        flags[name] = bool(value)
     k = 2 if direction == "bidirectional" else 1
-    default = list(_DEFAULT_ACTIVATIONS[node.op_type])
-    acts = attrs.get("activations")
-    allowed = [default * k] + ([["Relu"] * k] if node.op_type == "RNN" else [])
-    if acts is not None and list(acts) not in allowed:
+    defaults = [a.name for a in default_activations(_operation(node, {}))]
+    names = list(attrs.get("activations", defaults * k))
+    if len(names) != len(defaults) * k:
         refuse(
-            f"activations={list(acts)}; expected {default * k}"
-            + (" or Relu" if node.op_type == "RNN" else "")
+            "activations",
+            f"{node.op_type} with direction {direction!r} takes {len(defaults)}*{k} = {len(defaults) * k} "
+            f"functions ({', '.join(defaults)} per direction); got {len(names)}: {names}",
         )
-    if node.op_type == "LSTM" and len(node.input) > 7 and node.input[7]:
-        p = values.get(node.input[7])
-        if p is None or np.any(p != 0):
-            refuse("peephole weights P (input 7)")
+    infos = []
+    for i, name in enumerate(names):
+        try:
+            infos.append(ONNX_ACTIVATIONS[Activation.of(name, f"activations[{i}]").name])
+        except SpecError as exc:
+            refuse("activations", str(exc))
+    params: dict[str, list[float]] = {}
+    for what in ("alpha", "beta"):
+        given = attrs.get(f"activation_{what}")
+        takers = [a.name for a in infos if getattr(a, f"takes_{what}")]
+        if given is not None and len(given) != len(takers):
+            refuse(
+                f"activation_{what}",
+                f"holds {len(given)} value(s) but {len(takers)} of the activations take {what} "
+                f"({', '.join(takers) or 'none'}); the values are consumed in order by those functions only",
+            )
+        params[what] = list(given) if given is not None else []
+    activations, alphas, betas = [], iter(params["alpha"]), iter(params["beta"])
+    for info in infos:
+        alpha = next(alphas, None) if info.takes_alpha else None
+        beta = next(betas, None) if info.takes_beta else None
+        activations.append(Activation.of((info.name, alpha, beta)))
+    per_direction = len(defaults)
+    return {
+        "direction": direction,
+        "layout": int(layout),
+        "clip": None if clip is None else float(clip),
+        "input_forget": flags["input_forget"] if node.op_type == "LSTM" else False,
+        "linear_before_reset": flags["linear_before_reset"] if node.op_type == "GRU" else True,
+        "activations": [tuple(activations[d * per_direction : (d + 1) * per_direction]) for d in range(k)],
+    }
 
 
-def _check_glue(graph: Any, below: Any, above: Any) -> None:
-    """Stacked layers: `above`'s X must be `below`'s Y reshaped to [T, B, K*H] (fwd ‖ bwd)."""
+def _unpack_extensions(
+    spec: RNNSpec, stack: int, node: Any, settings: dict[str, Any], values: _Values
+) -> None:
+    """A node's activations (per direction) and peepholes P [K, 3H] (i, o, f) into the spec."""
+    k, h = spec.num_directions, spec.hidden_size
+    default = default_activations(spec.op)
+    for d, acts in enumerate(settings["activations"]):
+        if acts != default:
+            spec.activations[stack * k + d] = acts
+    if node.op_type != "LSTM" or len(node.input) <= 7 or not node.input[7]:
+        return
+    where = f"onnx LSTM node {node.name!r}" if node.name else "onnx LSTM node"
+    p = values.get(node.input[7])
+    if p is None:
+        raise SpecError(
+            f"{where}: input P ({node.input[7]!r}) must be an initializer, a Constant or given in `inputs`; "
+            "peepholes are weights, part of the spec"
+        )
+    if p.shape != (k, 3 * h):
+        raise ShapeError(
+            f"{where}: input P: shape {p.shape}; expected (num_directions, 3*hidden_size) = {(k, 3 * h)}"
+        )
+    for d in range(k):
+        for i, gate in enumerate(PEEPHOLE_GATES):
+            spec.peepholes[(stack * k + d, gate)] = np.asarray(p[d, i * h : (i + 1) * h], np.float32)
+
+
+def _fill_missing_peepholes(spec: RNNSpec) -> None:
+    """A chain where only some nodes have P: zeros for the others (no peephole is a zero peephole)."""
+    if spec.peepholes:
+        for index in range(spec.num_layer_indices):
+            for gate in PEEPHOLE_GATES:
+                spec.peepholes.setdefault((index, gate), np.zeros(spec.hidden_size, np.float32))
+
+
+def _check_glue(graph: Any, below: Any, above: Any, layout: int = 0) -> None:
+    """Stacked layers: `above`'s X must be `below`'s Y reshaped to [T, B, K*H] (fwd ‖ bwd); with
+    layout 1 Y is [B, T, K, H], which reshapes to [B, T, K*H] without a Transpose."""
     producer = {o: n for n in graph.node for o in n.output}
     name, transposed = above.input[0], False
     while name != below.output[0]:
@@ -480,6 +561,11 @@ def _check_glue(graph: Any, below: Any, above: Any) -> None:
             )
         if node.op_type == "Transpose":
             perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+            if layout == 1:
+                raise SpecError(
+                    f"onnx Transpose {node.name!r}: perm {perm} between layout=1 layers; Y [B, T, K, H] "
+                    "feeds the next layer through a Reshape to [B, T, K*H] only"
+                )
             if perm != [0, 2, 1, 3]:
                 raise SpecError(
                     f"onnx Transpose {node.name!r}: perm {perm} between layers; expected [0, 2, 1, 3]"
@@ -488,7 +574,8 @@ def _check_glue(graph: Any, below: Any, above: Any) -> None:
         name = node.input[0]
     if len(below.output) == 0 or not below.output[0]:
         raise SpecError("onnx: a stacked RNN node has no Y output")
-    if not transposed and any(a.name == "direction" and a.s == b"bidirectional" for a in below.attribute):
+    bidirectional = any(a.name == "direction" and a.s == b"bidirectional" for a in below.attribute)
+    if layout == 0 and not transposed and bidirectional:
         raise SpecError(
             f"onnx node {above.name or above.op_type!r}: bidirectional Y reaches the next layer without "
             "Transpose(0, 2, 1, 3); the directions would interleave"
@@ -509,7 +596,7 @@ def _batch_shape(meta: dict[str, str], b: int | None, given: tuple[int, ...] | N
 
 
 def _time_and_batch(
-    graph: Any, node: Any, values: _Values, max_seq_length: int | None
+    graph: Any, node: Any, values: _Values, max_seq_length: int | None, layout: int = 0
 ) -> tuple[int, int | None]:
     x = values.get(node.input[0])
     if x is not None:
@@ -520,6 +607,8 @@ def _time_and_batch(
             dims = [None, None, None]
         else:
             dims = [d.dim_value if d.HasField("dim_value") else None for d in info.type.tensor_type.shape.dim]
+    if layout == 1:  # X [B, T, E]
+        dims = [dims[1], dims[0], *dims[2:]]
     t = max_seq_length if max_seq_length is not None else dims[0]
     if not t:
         raise SpecError("onnx X: the sequence length T is dynamic; pass max_seq_length=")
@@ -558,7 +647,7 @@ def _unpack_layer(spec: RNNSpec, stack: int, node: Any, values: _Values, *, skip
         raise SpecError("onnx model: metadata says SKIP input mode but layer 0's W is not the identity")
 
 
-def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int) -> None:
+def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int, layout: int = 0) -> None:
     """sequence_lens (shared by the chain) and per-node initial_h/initial_c -> spec's [B..., L', H].
 
     A state fed at run time without a value here leaves the spec's field unset."""
@@ -577,6 +666,8 @@ def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int) -> None:
         if not any(names) or any(name and value is None for name, value in zip(names, found, strict=True)):
             continue
         zeros = np.zeros((spec.num_directions, b, spec.hidden_size), np.float32)
+        if layout == 1:  # [B, K, H] -> [K, B, H]
+            found = [None if v is None else np.swapaxes(v, 0, 1) for v in found]
         stacked = np.concatenate([zeros if v is None else v for v in found], axis=0).astype(np.float32)
         setattr(
             spec, field, stacked.transpose(1, 0, 2).reshape(spec.state_shape)

@@ -123,6 +123,8 @@ class RNNSpec:
         self.batch_shape = tuple(int(d) for d in self.batch_shape)
         self.weights = {_norm_key(k, "weights"): np.asarray(v) for k, v in self.weights.items()}
         self.biases = {_norm_key(k, "biases"): np.asarray(v) for k, v in self.biases.items()}
+        if isinstance(self.clip, (int, float, np.floating, np.integer)) and not isinstance(self.clip, bool):
+            self.clip = float(np.float32(self.clip))  # ONNX's attribute is a float32: keep round trips exact
         self.peepholes = {_norm_peephole_key(k): np.asarray(v) for k, v in self.peepholes.items()}
         self.projections = {_int_key(k, "projections"): np.asarray(v) for k, v in self.projections.items()}
         self.activations = {
