@@ -316,3 +316,79 @@ def test_docs_case_counts_are_the_suites() -> None:
     assert f"| matrix | {len(matrix)}: {rows} covering rows + {extra} |" in docs
     assert f"The {rows} rows" in docs
     assert f"| seed | {len(seed_cases())}: " in docs and f"| onnx | {len(onnx_cases())}: " in docs
+
+
+def test_limited_to_narrows_plugin_cases_as_it_narrows_backends() -> None:
+    """One plugin manager serves both hooks: the plugins of `registry.limited_to` are the only source
+    of backends and of plugin cases."""
+    spec = RNNSpec.random(0, op="GRU")
+
+    class Plugin:
+        @trtrnn.hookimpl
+        def conformance_cases(self, register) -> None:
+            register(Case("only-here", spec, spec.random_input(0)))
+
+    with registry.limited_to(Plugin()) as found:
+        assert found == {} and [c.id for c in plugin_cases()] == ["only-here"]
+        assert registry.manager() is registry.current().pm
+    with registry.limited_to():
+        assert plugin_cases() == []
+    assert "only-here" not in [c.id for c in plugin_cases()]
+
+
+def test_a_lowering_backend_must_take_name() -> None:
+    def plain(network, spec, inputs):
+        raise AssertionError("not built")
+
+    def named(network, spec, inputs, *, name=None):
+        raise AssertionError("not built")
+
+    with pytest.raises(BackendError, match=r"lowering=True requires build\(network, spec, inputs, \*, name="):
+        Backend("no-name", "x", plain, lowering=True)
+    assert Backend("named", "x", named, lowering=True).lowering
+    assert not Backend("api", "x", plain).lowering  # only lowering backends promise name=
+
+
+def test_running_and_judging_are_separate_steps() -> None:
+    from trtrnn.conformance.tiers import judge, observe
+    from trtrnn.reference import forward
+
+    case = relu_case()
+    want = forward(case.spec, case.x).as_dict()
+    fed: list[dict] = []
+
+    def run(feeds):
+        fed.append(feeds)
+        return {k: v.copy() for k, v in want.items()}
+
+    (seen,) = observe(case, run, {"input": case.x})
+    assert len(fed) == 1 and fed[0]["input"] is case.x and seen.case is case
+    assert judge(case, [seen]).status == Status.PASS
+    seen.outputs["hidden"] = seen.outputs["hidden"] + 1.0
+    verdict = judge(case, [seen])
+    assert verdict.status == Status.FAIL and verdict.reason == "'hidden' differ from trtrnn.reference"
+
+    def broken(feeds):
+        raise ValueError("no outputs")
+
+    failed = observe(case, broken, {"input": case.x})
+    assert (
+        failed.status == Status.FAIL and failed.reason == "running the network raised ValueError: no outputs"
+    )
+
+
+def test_the_conformance_session_is_registered_only_when_the_suite_is_active(tmp_path) -> None:
+    (tmp_path / "test_probe.py").write_text(
+        "def test_probe(request):\n"
+        "    session = request.config.pluginmanager.get_plugin('trtrnn-conformance-session')\n"
+        "    print('SESSION', None if session is None else sorted(session.backends))\n"
+    )
+    name = next(iter(registry.backends()))
+    for extra, shown in (((), "SESSION None"), (("--trtrnn-backend", name), f"SESSION ['{name}']")):
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", "test_probe.py", *extra,
+             f"--trtrnn-report-dir={tmp_path}"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert shown in run.stdout

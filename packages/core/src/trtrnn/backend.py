@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from trtrnn.enums import RNNOperation
-from trtrnn.errors import SpecError
+from trtrnn.errors import BackendError, SpecError
 from trtrnn.spec import Feature, RNNSpec
 
 #: TensorRT objects are untyped here: `tensorrt` and `tensorrt_rtx` expose the same API.
@@ -83,6 +84,27 @@ class RNNOutputs:
 BuildFunction = Callable[[Network, RNNSpec, RNNInputs], RNNOutputs]
 
 
+class LoweringBuildFunction(Protocol):
+    """A lowering backend's `build`: a BuildFunction that also takes `name=`, a prefix for the names of
+    the layers it adds (the compatibility APIs pass their layer's name)."""
+
+    def __call__(
+        self, network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | None = None
+    ) -> RNNOutputs: ...
+
+
+def takes_name(build: Callable[..., Any]) -> bool:
+    """Whether `build` accepts `name=` (a keyword parameter or **kwargs); True when not inspectable."""
+    try:
+        parameters = inspect.signature(build).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(
+        (p.name == "name" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) or p.kind == p.VAR_KEYWORD
+        for p in parameters
+    )
+
+
 @dataclass(frozen=True)
 class Backend:
     """A registered backend.
@@ -90,16 +112,24 @@ class Backend:
     `unsupported` maps each feature the backend's API contract cannot express to the reason; the
     conformance suite reports cases needing them as N/A with that reason. `availability()` returns
     `(True, "")` or `(False, why)`. `lowering` declares that `build` puts the whole contract onto
-    modern TensorRT layers and accepts `name=` (a prefix for its layers' names): the compatibility
-    APIs lower onto such a backend where TensorRT lacks their layer (`trtrnn.registry.lowering`).
+    modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
+    compatibility APIs lower onto such a backend where TensorRT lacks their layer
+    (`trtrnn.registry.lowering`).
     """
 
     name: str
     description: str
-    build: BuildFunction
+    build: BuildFunction | LoweringBuildFunction
     unsupported: Mapping[Feature, str] = field(default_factory=dict)
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
+
+    def __post_init__(self) -> None:
+        if self.lowering and not takes_name(self.build):
+            raise BackendError(
+                f"backend {self.name!r}: lowering=True requires build(network, spec, inputs, *, name=None) "
+                f"(a LoweringBuildFunction); got build{inspect.signature(self.build)}"
+            )
 
     def missing_features(self, needed: frozenset[Feature]) -> dict[Feature, str]:
         """The subset of `needed` this backend cannot express, with its reasons."""

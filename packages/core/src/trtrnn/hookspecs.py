@@ -9,19 +9,24 @@ implement `conformance_cases(register)` to add cases to the shared conformance s
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pluggy
+
+if TYPE_CHECKING:  # real types for readers and checkers, no import cost (as pytest's hookspec)
+    from trtrnn.backend import Backend
+    from trtrnn.conformance.cases import Case
 
 hookspec = pluggy.HookspecMarker("trtrnn")
 hookimpl = pluggy.HookimplMarker("trtrnn")
 
 
 @hookspec
-def register_backends(register: Callable[[object], None]) -> None:
+def register_backends(register: Callable[[Backend], None]) -> None:
     """Call `register(trtrnn.Backend(...))` for every backend this plugin provides."""
 
 
 @hookspec
-def conformance_cases(register: Callable[[object], None]) -> None:
+def conformance_cases(register: Callable[[Case], None]) -> None:
     """Call `register(trtrnn.conformance.Case(...))` for every extra case the conformance suite should
     run (against every backend under test, or only those named in the case's `backends`)."""

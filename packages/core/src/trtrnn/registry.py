@@ -31,7 +31,7 @@ def collect(pm: pluggy.PluginManager) -> dict[str, Backend]:
     """Ask every plugin on `pm` to register its backends; names must be unique."""
     found: dict[str, Backend] = {}
 
-    def register(backend: object) -> None:
+    def register(backend: Backend) -> None:
         if not isinstance(backend, Backend):
             raise BackendError(f"register(): expected a trtrnn.Backend; got {type(backend).__name__}")
         if backend.name in found:
@@ -42,22 +42,47 @@ def collect(pm: pluggy.PluginManager) -> dict[str, Backend]:
     return dict(sorted(found.items()))
 
 
-#: What `limited_to` shows instead of the installed backends while it is active.
-_limited: dict[str, Backend] | None = None
+class Registry:
+    """One plugin manager for every hook, and the backends its plugins register (collected once)."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self._backends: dict[str, Backend] | None = None
+
+    @property
+    def backends(self) -> dict[str, Backend]:
+        if self._backends is None:
+            self._backends = collect(self.pm)
+        return self._backends
+
+
+#: The registry `limited_to` puts in place of the installed one while it is active.
+_limited: Registry | None = None
 
 
 @functools.cache
-def _entry_points() -> dict[str, Backend]:
-    return collect(plugin_manager())
+def _entry_points() -> Registry:
+    return Registry(plugin_manager())
+
+
+def current() -> Registry:
+    """The registry every lookup reads: the installed plugins, or those of the enclosing `limited_to`."""
+    return _entry_points() if _limited is None else _limited
+
+
+def manager() -> pluggy.PluginManager:
+    """The plugin manager of `current()`, for every hook (backends and conformance cases alike)."""
+    return current().pm
 
 
 def _installed() -> dict[str, Backend]:
-    return _entry_points() if _limited is None else _limited
+    return current().backends
 
 
 @contextlib.contextmanager
 def limited_to(*plugins: object) -> Iterator[dict[str, Backend]]:
-    """Within the block `backends`, `get` and `lowering` see only the backends `plugins` register.
+    """Within the block the registry holds only `plugins`: `backends`, `get`, `lowering` and the
+    conformance cases of `manager()` see only what they register.
 
     For checking what a backend does with another lowering installed, or none, without uninstalling
     packages: the entry points are left alone and come back at the end of the block.
@@ -66,9 +91,9 @@ def limited_to(*plugins: object) -> Iterator[dict[str, Backend]]:
     pm = plugin_manager(load_entrypoints=False)
     for plugin in plugins:
         pm.register(plugin)
-    previous, _limited = _limited, collect(pm)
+    previous, _limited = _limited, Registry(pm)
     try:
-        yield dict(_limited)
+        yield dict(_limited.backends)
     finally:
         _limited = previous
 

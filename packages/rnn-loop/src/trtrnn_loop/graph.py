@@ -1,169 +1,202 @@
-"""Thin helpers over INetworkDefinition: named layers, kept-alive constants, batch-size-aware slices.
+"""The small graph-building interface the lowering is written against: one lowering, several targets.
 
-Every helper names its layer `<prefix>.<what>` so the inspect listing and the benchmark can read the
-lowering's structure. The flattened batch dim N is either a known int or, with a dynamic leading dim,
-a shape tensor computed once outside any loop; slices and zero fills use whichever exists.
+`lowering.lower` and `cells.step` build an RNN only through `Graph` and `Loop`; a target implements
+them for one kind of graph: `trt_target.TrtGraph` adds layers to a TensorRT INetworkDefinition,
+`onnx_target.OnnxGraph` emits ONNX nodes. Tensors are the target's own handles; all the lowering
+reads off one is `.shape` (ints, -1 where only known at run time) and `.dtype` (the target's type
+object, compared with `native_dtype(...)` and only printed in error messages).
+
+Vocabulary shared by every target:
+- elementwise ops are TensorRT's `ElementWiseOperation` names (SUM, SUB, PROD, DIV, MAX, MIN, LESS, ...);
+- activation kinds are TensorRT's `ActivationType` names (RELU, SIGMOID, TANH, LEAKY_RELU, ELU,
+  SOFTSIGN, SOFTPLUS, HARD_SIGMOID, SCALED_TANH, THRESHOLDED_RELU, CLIP, ...) with TensorRT's
+  meaning of `alpha` / `beta`;
+- shapes given to `reshape` may hold the symbolic dims `ROWS` (the flattened batch N) and `STEPS`
+  (the sequence length T); a target turns them into ints where it knows them at build time and into
+  run-time shape computations (made once, outside any loop) where it does not.
+
+Every op takes a `name`; targets name what they make `<prefix>.<name>` so listings, tests and
+benchmarks can read the lowering's structure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
-from trtrnn import trt
-from trtrnn.backend import Network, Tensor
-from trtrnn.network import keep_alive
+#: A target's tensor handle (TensorRT ITensor, or the ONNX target's named value).
+Tensor = Any
 
 
-class Graph:
-    """Adds layers to `network` under the name `prefix`, in float16 when `input_dtype` is, else float32."""
+class _Dim(str):
+    """A symbolic dim in a `reshape` shape (a str so shapes print readably)."""
 
-    def __init__(self, network: Network, prefix: str, input_dtype: object) -> None:
-        self.trt = trt.load()
-        self.network = network
+
+ROWS = _Dim("N")  # the flattened batch dim
+STEPS = _Dim("T")  # the sequence length
+Dims = Sequence["int | _Dim"]
+
+
+class Loop(ABC):
+    """One loop over the T steps; ops added while it is open (`with g.loop(...)`) form its body.
+
+    The body may read any tensor made before the loop; tensors made in the body are only visible
+    outside through `stacked` and `last`.
+    """
+
+    @abstractmethod
+    def iterate(self, tensor: Tensor, axis: int, name: str) -> Tensor:
+        """`tensor` at the current step along `axis` (the axis removed); `tensor` comes from outside."""
+
+    @abstractmethod
+    def recurrence(self, initial: Tensor, name: str) -> Tensor:
+        """A state: `initial` at the first step, then what `set_next` gives it each step."""
+
+    @abstractmethod
+    def set_next(self, state: Tensor, value: Tensor) -> None:
+        """`value` (same shape) is `state` at the next step."""
+
+    @abstractmethod
+    def stacked(self, value: Tensor, axis: int, name: str) -> Tensor:
+        """Outside the loop: `value` of every step, stacked along a new axis `axis`."""
+
+    @abstractmethod
+    def last(self, state: Tensor, name: str) -> Tensor:
+        """Outside the loop: a `recurrence`'s value after the last step."""
+
+
+class Graph(ABC):
+    """Builds in float16 when `half`, else float32, naming everything `<prefix>.<name>`."""
+
+    def __init__(self, prefix: str, half: bool) -> None:
         self.prefix = prefix
-        half = input_dtype == self.trt.float16
-        self.float_dtype = self.trt.float16 if half else self.trt.float32
-        self.np_float = np.float16 if half else np.float32
-        self.rows: int | None = None  # N when known at build time
-        self._rows_tensor: Tensor | None = None  # [1] int64 shape tensor holding N otherwise
-        self._size_cache: dict[tuple, Tensor] = {}
+        self.half = half
+        self.np_float: type[np.floating] = np.float16 if half else np.float32
+        self.rows: int | None = None  # N where known at build time (set_rows)
+        self.steps: int | None = None  # T where known at build time (set_steps)
 
-    # ---- naming ---------------------------------------------------------------------------------
-    def named(self, layer: object, name: str) -> Tensor:
-        """Name `layer` and return its output 0."""
-        self.name_layer(layer, name)
-        return layer.get_output(0)
+    # ---- types --------------------------------------------------------------------------------
+    @abstractmethod
+    def native_dtype(self, kind: str) -> object:
+        """The target's type object for "float32", "float16", "int32" or "int64"."""
 
-    def name_layer(self, layer: object, name: str) -> None:
-        layer.name = f"{self.prefix}.{name}"
+    @property
+    def float_dtype(self) -> object:
+        """The graph's float type, as the target names it."""
+        return self.native_dtype("float16" if self.half else "float32")
 
-    # ---- constants ------------------------------------------------------------------------------
+    # ---- symbolic dims ------------------------------------------------------------------------
+    @abstractmethod
+    def set_steps(self, x: Tensor, axis: int, static_steps: int | None) -> None:
+        """Record T: an int, or read at run time from dim `axis` of `x`."""
+
+    @abstractmethod
+    def set_rows(self, flat: Tensor, static_rows: int | None) -> None:
+        """Record N for a `[N, ...]` tensor: an int, or read from `flat` at run time."""
+
+    def dims(self, dims: Dims) -> tuple[int | _Dim, ...]:
+        """`dims` with ROWS / STEPS replaced by their build-time values where known."""
+        known = {ROWS: self.rows, STEPS: self.steps}
+        return tuple(known.get(d, d) if isinstance(d, _Dim) and known.get(d) is not None else d for d in dims)
+
+    def to_rows(self, x: Tensor, lead: tuple[int, ...], tail: Dims, name: str) -> Tensor:
+        """Reshape `x` to `[*lead, N, *tail]`."""
+        return self.reshape(x, (*lead, ROWS, *tail), name)
+
+    # ---- constants ----------------------------------------------------------------------------
+    @abstractmethod
     def const(self, array: np.ndarray, name: str, float_dtype: type[np.floating] | None = None) -> Tensor:
-        """A constant layer; floating arrays are converted to `float_dtype`, by default the graph's."""
-        array = np.asarray(array)
-        if np.issubdtype(array.dtype, np.floating):
-            array = array.astype(float_dtype or self.np_float)
-        array = np.array(array, order="C")  # a copy we own; ascontiguousarray would make 0-D arrays 1-D
-        keep_alive(self.network, array)
-        return self.named(self.network.add_constant(array.shape, array), name)
+        """A constant; floating arrays are converted to `float_dtype`, by default the graph's."""
 
-    def scalar_int(self, value: int, name: str) -> Tensor:
-        """A 0-D int32 constant (loop trip counts and concatenation lengths)."""
-        return self.const(np.array(value, dtype=np.int32), name)
+    @abstractmethod
+    def zeros(self, lead: tuple[int, ...], width: int, name: str) -> Tensor:
+        """A `[*lead, N, width]` zero tensor in the graph's float type (an unset initial state)."""
 
-    # ---- elementwise / activation / matmul / shuffle --------------------------------------------
+    @abstractmethod
+    def positions(self, dims: Dims, axis: int, name: str) -> Tensor:
+        """An int32 tensor of shape `dims` holding each element's index along `axis` (e.g. step numbers)."""
+
+    # ---- pointwise ----------------------------------------------------------------------------
+    @abstractmethod
+    def elementwise(self, a: Tensor, b: Tensor, op: str, name: str) -> Tensor:
+        """`a op b` with broadcasting; `op` is an ElementWiseOperation name (SUM, PROD, LESS, ...)."""
+
     def add(self, a: Tensor, b: Tensor, name: str) -> Tensor:
-        return self.elementwise(a, b, self.trt.ElementWiseOperation.SUM, name)
+        return self.elementwise(a, b, "SUM", name)
 
     def sub(self, a: Tensor, b: Tensor, name: str) -> Tensor:
-        return self.elementwise(a, b, self.trt.ElementWiseOperation.SUB, name)
+        return self.elementwise(a, b, "SUB", name)
 
     def mul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
-        return self.elementwise(a, b, self.trt.ElementWiseOperation.PROD, name)
+        return self.elementwise(a, b, "PROD", name)
 
-    def elementwise(self, a: Tensor, b: Tensor, op: object, name: str) -> Tensor:
-        return self.named(self.network.add_elementwise(a, b, op), name)
+    @abstractmethod
+    def activation(
+        self, x: Tensor, kind: str, name: str, alpha: float | None = None, beta: float | None = None
+    ) -> Tensor:
+        """An ActivationType `kind` (RELU, SIGMOID, TANH, ...) with TensorRT's alpha/beta."""
 
-    def activation(self, x: Tensor, kind: str, name: str) -> Tensor:
-        return self.named(self.network.add_activation(x, getattr(self.trt.ActivationType, kind)), name)
+    @abstractmethod
+    def to_float(self, x: Tensor, name: str) -> Tensor:
+        """`x` cast to the graph's float type (booleans become 0.0 / 1.0)."""
 
+    # ---- matmul and data movement -------------------------------------------------------------
+    @abstractmethod
     def matmul(self, a: Tensor, b: Tensor, name: str) -> Tensor:
-        none = self.trt.MatrixOperation.NONE
-        return self.named(self.network.add_matrix_multiply(a, none, b, none), name)
+        """Batched `a . b` over the last two dims, batch dims broadcast."""
 
-    def reshape(self, x: Tensor, dims: Sequence[int], name: str) -> Tensor:
-        """Reshape with static dims (-1 infers one dim; 0 copies the input's dim)."""
-        layer = self.network.add_shuffle(x)
-        layer.reshape_dims = tuple(dims)
-        return self.named(layer, name)
+    @abstractmethod
+    def reshape(self, x: Tensor, dims: Dims, name: str) -> Tensor:
+        """Reshape to `dims`: ints (-1 infers one dim), ROWS and STEPS."""
 
+    @abstractmethod
     def reshape_to(self, x: Tensor, shape: Tensor, name: str) -> Tensor:
-        """Reshape to a run-time shape tensor."""
-        layer = self.network.add_shuffle(x)
-        layer.set_input(1, shape)
-        return self.named(layer, name)
+        """Reshape to a run-time int64 shape tensor (from `shape_slice` and `const`s)."""
 
+    @abstractmethod
+    def shape_slice(self, x: Tensor, start: int, end: int, name: str) -> Tensor:
+        """The int64 `[end - start]` tensor of `x`'s dims `start:end`, read at run time."""
+
+    @abstractmethod
     def concat(self, tensors: Sequence[Tensor], axis: int, name: str) -> Tensor:
-        if len(tensors) == 1:
-            return tensors[0]
-        layer = self.network.add_concatenation(list(tensors))
-        layer.axis = axis
-        return self.named(layer, name)
+        """Concatenation along `axis` (a single tensor is returned as is)."""
 
+    @abstractmethod
     def gather(self, x: Tensor, axis: int, index: int | Sequence[int], name: str) -> Tensor:
         """`x` at `index` along `axis`: an int removes the axis, a list of ints keeps it."""
-        idx = self.const(np.array(index, dtype=np.int32), f"{name}.index")
-        return self.named(self.network.add_gather(x, idx, axis), name)
 
-    def transpose(self, x: Tensor, perm: Sequence[int], name: str) -> Tensor:
-        layer = self.network.add_shuffle(x)
-        layer.first_transpose = tuple(perm)
-        return self.named(layer, name)
-
-    def reverse_sequence(self, x: Tensor, lengths: Tensor, name: str) -> Tensor:
-        """Reverse the first `lengths[n]` steps of `x[n]` (`[N, T, ...]`), keep the rest."""
-        layer = self.network.add_reverse_sequence(x, lengths)
-        layer.batch_axis = 0
-        layer.sequence_axis = 1
-        return self.named(layer, name)
-
-    # ---- the flattened batch dim N --------------------------------------------------------------
-    def set_rows(self, flat: Tensor, static_rows: int | None) -> None:
-        """Record N for a `[N, ...]` tensor: an int, or a shape tensor read from `flat` at run time."""
-        self.rows = static_rows
-        if static_rows is None:
-            shape = self.named(self.network.add_shape(flat), "rows.shape")
-            self._rows_tensor = self.named(self.network.add_slice(shape, (0,), (1,), (1,)), "rows")
-
-    def rows_shape(self, lead: tuple[int, ...], tail: tuple[int, ...]) -> Tensor:
-        """The int64 shape tensor `[*lead, N, *tail]` (dynamic N only), built once each, outside loops."""
-        key = (lead, tail)
-        if key not in self._size_cache:
-            name = "rows_shape." + "x".join(map(str, (*lead, "N", *tail)))
-            parts = [self._rows_tensor]
-            if lead:
-                parts.insert(0, self.const(np.array(lead, dtype=np.int64), f"{name}.lead"))
-            if tail:
-                parts.append(self.const(np.array(tail, dtype=np.int64), f"{name}.tail"))
-            self._size_cache[key] = self.concat(parts, 0, name)
-        return self._size_cache[key]
-
-    def to_rows(self, x: Tensor, lead: tuple[int, ...], tail: tuple[int, ...], name: str) -> Tensor:
-        """Reshape `x` to `[*lead, N, *tail]`.
-
-        With a dynamic N the new shape comes from the one rows tensor read off the input, so the
-        builder sees a single N for every flattened tensor (reshapes with -1 in several tensors that
-        each merge a -1 dim crash TensorRT-RTX 1.7's builder).
-        """
-        if self.rows is not None:
-            return self.reshape(x, (*lead, self.rows, *tail), name)
-        return self.reshape_to(x, self.rows_shape(lead, tail), name)
-
+    @abstractmethod
     def columns(self, x: Tensor, start: int, width: int, name: str, lead: tuple[int, ...] = ()) -> Tensor:
         """`x[..., start:start+width]` of a `[*lead, N, C]` tensor."""
-        rank = len(lead) + 2
-        size = (*lead, self.rows if self.rows is not None else 0, width)
-        layer = self.network.add_slice(x, (0,) * (rank - 1) + (start,), size, (1,) * rank)
-        if self.rows is None:
-            layer.set_input(2, self.rows_shape(lead, (width,)))
-        return self.named(layer, name)
 
-    def zeros(self, lead: tuple[int, ...], width: int, name: str) -> Tensor:
-        """A `[*lead, N, width]` zero tensor (an unset initial state)."""
-        if self.rows is not None:
-            return self.const(np.zeros((*lead, self.rows, width), dtype=self.np_float), name)
-        rank = len(lead) + 2
-        # LINSPACE fills INT32, INT64 or FLOAT only ("kLINSPACE only supports `output` type kINT32 /
-        # kINT64 / kFLOAT"): a float16 graph fills float32 zeros and casts them (exact)
-        layer = self.network.add_fill((0,) * rank, self.trt.FillOperation.LINSPACE, self.trt.float32)
-        layer.set_input(0, self.rows_shape(lead, (width,)))
-        # start 0 and a per-dimension delta of 0 as tensors: Python's `beta` holds one scalar only
-        layer.set_input(1, self.const(np.zeros(()), f"{name}.start", np.float32))
-        layer.set_input(2, self.const(np.zeros(rank), f"{name}.delta", np.float32))
-        zeros = self.named(layer, name)
-        if self.float_dtype == self.trt.float32:
-            return zeros
-        layer.name = f"{self.prefix}.{name}.fill"
-        return self.named(self.network.add_cast(zeros, self.float_dtype), name)
+    @abstractmethod
+    def transpose(self, x: Tensor, perm: Sequence[int], name: str) -> Tensor:
+        """Dims permuted: output dim i is input dim `perm[i]`."""
+
+    @abstractmethod
+    def reverse_steps(self, x: Tensor, axis: int, name: str) -> Tensor:
+        """`x` reversed along `axis` (time, without lengths)."""
+
+    @abstractmethod
+    def reverse_sequence(self, x: Tensor, lengths: Tensor, name: str) -> Tensor:
+        """Reverse the first `lengths[n]` steps of `x[n]` (`[N, T, ...]`), keep the rest."""
+
+    # ---- loops --------------------------------------------------------------------------------
+    @abstractmethod
+    def _open_loop(self, name: str) -> Loop:
+        """A loop over T steps (STEPS), its body open for ops until `_close_loop`."""
+
+    @abstractmethod
+    def _close_loop(self, loop: Loop) -> None:
+        """End `loop`'s body; its `stacked` / `last` tensors become usable."""
+
+    @contextmanager
+    def loop(self, name: str) -> Iterator[Loop]:
+        """`with g.loop(name) as loop:` ops added in the block form the body of a loop over T steps."""
+        loop = self._open_loop(name)
+        yield loop
+        self._close_loop(loop)

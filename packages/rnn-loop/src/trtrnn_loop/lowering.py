@@ -1,4 +1,7 @@
-"""`add_rnn`: a whole RNNSpec as TensorRT layers around one ILoop per stack layer.
+"""`lower`: a whole RNNSpec as one loop per stack layer, on any `Graph` target; `add_rnn`: on TensorRT.
+
+The structure below is defined once, over `trtrnn_loop.graph`'s interface; `trt_target` makes it
+TensorRT layers around ILoops (`add_rnn`), other targets (ONNX nodes) make the same structure.
 
 Shape of the lowering (the way cuDNN computes it, not the way the ONNX parser does):
 - the leading dims B... are flattened to one batch dim N (restored at the end, with shape layers
@@ -21,13 +24,13 @@ import math
 
 import numpy as np
 
-from trtrnn import trt
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 from trtrnn_loop import cells, params
-from trtrnn_loop.graph import Graph
+from trtrnn_loop.graph import STEPS, Graph
+from trtrnn_loop.trt_target import TrtGraph
 
 DIRECTION_TAGS = ("fwd", "bwd")
 #: Extensions of docs/semantics.md §2.1-2.4 this lowering does not build yet (refused, never ignored).
@@ -54,6 +57,15 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     `name` defaults to the first unused of `rnn`, `rnn_1`, `rnn_2`, ... so several RNNs share a network.
     Raises SpecError / ShapeError when the spec, the tensors or an explicit `name` break the contract.
     """
+    return lower(TrtGraph(network, _prefix(network, name), inputs.input.dtype), spec, inputs)
+
+
+def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = False) -> RNNOutputs:
+    """`spec`'s RNN built by `g` (any target) from `inputs`, in the add_rnn_v2 contract (see add_rnn).
+
+    With `dynamic_steps` T is read from the input at run time (its T dim may be -1) and
+    `spec.max_seq_length` is not used; otherwise the input's T must be `spec.max_seq_length`.
+    """
     spec.validate()
     not_yet = sorted(f.value for f in spec.features() & set(NOT_YET_LOWERED))
     if not_yet:
@@ -61,20 +73,21 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     x = inputs.input
     if inputs.cell_state is not None and spec.op != RNNOperation.LSTM:
         raise SpecError(f"cell_state: only LSTM has a cell state; op is {spec.op.name}")
-    if x.dtype not in (trt.load().float32, trt.load().float16):
+    if x.dtype not in (g.native_dtype("float32"), g.native_dtype("float16")):
         raise ShapeError(
             f"input: dtype {x.dtype}; expected float32 or float16 (the RNN computes in its type)"
         )
-    g = Graph(network, _prefix(network, name), x.dtype)
-    lead = _leading_dims(spec, x)
-    big_t, hidden = spec.max_seq_length, spec.hidden_size
+    lead = _leading_dims(spec, x, dynamic_steps)
+    hidden = spec.hidden_size
+    g.set_steps(x, len(lead), None if dynamic_steps else spec.max_seq_length)
 
-    seq = g.reshape(x, (-1, big_t, spec.data_length), INPUT_FLATTEN)
+    seq = g.reshape(x, (-1, STEPS, spec.data_length), INPUT_FLATTEN)
     g.set_rows(seq, None if -1 in lead else math.prod(lead))
+    int32 = g.native_dtype("int32")
     lengths = _flat_lengths(
-        g, _checked(inputs.seq_lengths, "seq_lengths", lead, (), g.trt.int32, "(*the input's leading dims)")
+        g, _checked(inputs.seq_lengths, "seq_lengths", lead, (), int32, "(*the input's leading dims)")
     )
-    masks = _step_masks(g, lengths, big_t) if lengths is not None else None
+    masks = _step_masks(g, lengths) if lengths is not None else None
     tail = spec.state_shape[-2:]
     meaning = f"(*the input's leading dims, num_layers*directions={tail[0]}, hidden_size={tail[1]})"
     h0 = _flat_state(
@@ -96,7 +109,7 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
             finals_c.append(c_last)
 
     restore = _Restorer(g, x, lead)
-    output = restore(seq, (big_t, spec.num_directions * hidden), "output")
+    output = restore(seq, (STEPS, spec.num_directions * hidden), "output")
     h_all = restore(_stack_states(g, finals_h, "hidden"), (spec.num_layer_indices, hidden), "hidden")
     c_all = None
     if finals_c:
@@ -129,17 +142,15 @@ def _stack_layer(
     c0: Tensor | None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Stack layer `stack` over `seq` `[N, T, In]`: output `[N, T, D*H]`, final h and c `[N, D, H]`."""
-    trt_mod = g.trt
-    dirs, big_t = spec.num_directions, spec.max_seq_length
+    dirs = spec.num_directions
     indices = _indices(spec, stack)
     width = spec.layer_input_size(indices[0])
     tag = f"l{stack}"
     per_direction = []
     for d in range(dirs):
         x_d = seq if d == 0 else _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input")
-        per_direction.append(g.to_rows(x_d, (1,), (big_t, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
+        per_direction.append(g.to_rows(x_d, (1,), (STEPS, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
     pre = _project(g, spec, stack, g.concat(per_direction, 0, f"{tag}.inputs"), tag)
-    indices = _indices(spec, stack)
     recurrent = g.const(
         np.stack([params.recurrent_weights(spec, i) for i in indices]), f"{tag}.recurrent_weights"
     )
@@ -147,48 +158,41 @@ def _stack_layer(
     if spec.op == RNNOperation.GRU:
         bias = np.stack([params.reset_bias(spec, i) for i in indices])[:, None, :]
         reset_bias = g.const(bias, f"{tag}.reset_bias")
-    steps = g.scalar_int(big_t, f"{tag}.steps")
 
-    loop = g.network.add_loop()
-    loop.name = f"{g.prefix}.{tag}.loop"
-    g.name_layer(loop.add_trip_limit(steps, trt_mod.TripLimit.COUNT), f"{tag}.trip_limit")
+    with g.loop(tag) as loop:
+        pre_t = loop.iterate(pre, 2, f"{tag}.pre_t")
+        h = loop.recurrence(h0, f"{tag}.h_prev")
+        c = loop.recurrence(c0, f"{tag}.c_prev") if c0 is not None else None
 
-    def iterate(tensor: Tensor, what: str) -> Tensor:
-        return g.named(loop.add_iterator(tensor, 2), f"{tag}.{what}_t")
+        h_new, c_new = cells.step(g, spec, pre_t, h, c, recurrent, reset_bias, tag)
+        out_t, h_next, c_next = h_new, h_new, c_new
+        if masks is not None:  # steps beyond the length: output 0, state frozen
+            keep_t, drop_t = (
+                loop.iterate(masks[0], 2, f"{tag}.keep_t"),
+                loop.iterate(masks[1], 2, f"{tag}.drop_t"),
+            )
+            out_t = g.mul(h_new, keep_t, f"{tag}.out_masked")
+            h_next = g.add(out_t, g.mul(h, drop_t, f"{tag}.h_held"), f"{tag}.h_next")
+            if c_new is not None:
+                c_kept = g.mul(c_new, keep_t, f"{tag}.c_masked")
+                c_next = g.add(c_kept, g.mul(c, drop_t, f"{tag}.c_held"), f"{tag}.c_next")
+        loop.set_next(h, h_next)
+        if c is not None:
+            loop.set_next(c, c_next)
 
-    pre_t = iterate(pre, "pre")
-    h_rec = loop.add_recurrence(h0)
-    h = g.named(h_rec, f"{tag}.h_prev")
-    c_rec = loop.add_recurrence(c0) if c0 is not None else None
-    c = g.named(c_rec, f"{tag}.c_prev") if c_rec is not None else None
-
-    h_new, c_new = cells.step(g, spec, pre_t, h, c, recurrent, reset_bias, tag)
-    out_t, h_next, c_next = h_new, h_new, c_new
-    if masks is not None:  # steps beyond the length: output 0, state frozen
-        keep_t, drop_t = iterate(masks[0], "keep"), iterate(masks[1], "drop")
-        out_t = g.mul(h_new, keep_t, f"{tag}.out_masked")
-        h_next = g.add(out_t, g.mul(h, drop_t, f"{tag}.h_held"), f"{tag}.h_next")
-        if c_new is not None:
-            c_kept = g.mul(c_new, keep_t, f"{tag}.c_masked")
-            c_next = g.add(c_kept, g.mul(c, drop_t, f"{tag}.c_held"), f"{tag}.c_next")
-    h_rec.set_input(1, h_next)
-    if c_rec is not None:
-        c_rec.set_input(1, c_next)
-
-    out_layer = loop.add_loop_output(out_t, trt_mod.LoopOutput.CONCATENATE, 2)
-    out_layer.set_input(1, steps)
-    out = g.named(out_layer, f"{tag}.loop_output")  # [D, N, T, H]
+        out = loop.stacked(out_t, 2, f"{tag}.loop_output")  # [D, N, T, H]
+        h_last = loop.last(h, f"{tag}.h_last")
+        c_last = loop.last(c, f"{tag}.c_last") if c is not None else None
     outs = []
     for d in range(dirs):
         out_d = g.gather(out, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.output")
         outs.append(out_d if d == 0 else _reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output"))
 
-    def last(state: Tensor, what: str) -> Tensor:
-        value = g.named(loop.add_loop_output(state, trt_mod.LoopOutput.LAST_VALUE), f"{tag}.{what}_last")
+    def by_row(value: Tensor, what: str) -> Tensor:
         return g.transpose(value, (1, 0, 2), f"{tag}.{what}_last.by_row")  # [N, D, H]
 
-    c_last = last(c, "c") if c is not None else None
-    return g.concat(outs, 2, f"{tag}.output"), last(h, "h"), c_last
+    c_final = by_row(c_last, "c") if c_last is not None else None
+    return g.concat(outs, 2, f"{tag}.output"), by_row(h_last, "h"), c_final
 
 
 def _indices(spec: RNNSpec, stack: int) -> range:
@@ -200,8 +204,7 @@ def _reverse_time(g: Graph, x: Tensor, lengths: Tensor | None, name: str) -> Ten
     """`x` `[N, T, C]` with the first `len` steps of each row reversed (all T without lengths)."""
     if lengths is not None:
         return g.reverse_sequence(x, lengths, name)
-    steps = int(x.shape[1])
-    return g.gather(x, 1, list(range(steps - 1, -1, -1)), name)
+    return g.reverse_steps(x, 1, name)
 
 
 def _project(g: Graph, spec: RNNSpec, stack: int, inputs: Tensor, tag: str) -> Tensor:
@@ -219,8 +222,9 @@ def _project(g: Graph, spec: RNNSpec, stack: int, inputs: Tensor, tag: str) -> T
     return g.add(pre, g.const(bias, f"{tag}.input_bias"), f"{tag}.input_projection")
 
 
-def _leading_dims(spec: RNNSpec, x: Tensor) -> tuple[int, ...]:
-    """B... of the input tensor, after checking its rank and its `[T, E]` tail against the spec."""
+def _leading_dims(spec: RNNSpec, x: Tensor, dynamic_steps: bool = False) -> tuple[int, ...]:
+    """B... of the input tensor, after checking its rank and its `[T, E]` tail against the spec
+    (any T with `dynamic_steps`)."""
     shape = tuple(x.shape)
     if len(shape) != len(spec.input_shape):
         raise ShapeError(
@@ -228,6 +232,8 @@ def _leading_dims(spec: RNNSpec, x: Tensor) -> tuple[int, ...]:
             f"len(batch_shape) + 2 for [B..., T, E] with batch_shape {spec.batch_shape}"
         )
     tail = (spec.max_seq_length, spec.data_length)
+    if dynamic_steps and shape[-1] == spec.data_length:
+        return shape[:-2]
     if shape[-2:] != tail:
         raise ShapeError(f"input: trailing dims {shape[-2:]}; expected (T, E) = {tail}")
     return shape[:-2]
@@ -265,12 +271,12 @@ def _flat_lengths(g: Graph, lengths: Tensor | None) -> Tensor | None:
     return g.to_rows(lengths, (), (), "seq_lengths.flatten")
 
 
-def _step_masks(g: Graph, lengths: Tensor, steps: int) -> tuple[Tensor, Tensor]:
+def _step_masks(g: Graph, lengths: Tensor) -> tuple[Tensor, Tensor]:
     """keep `[1, N, T, 1]` = 1.0 where t < len else 0.0, and drop = 1 - keep; computed once, outside loops."""
-    times = g.const(np.arange(steps, dtype=np.int32)[None, None, :, None], "step_mask.times")
+    times = g.positions((1, 1, STEPS, 1), 2, "step_mask.times")
     lens = g.to_rows(lengths, (1,), (1, 1), "step_mask.lengths")
-    valid = g.elementwise(times, lens, g.trt.ElementWiseOperation.LESS, "step_mask.valid")
-    keep = g.named(g.network.add_cast(valid, g.float_dtype), "step_mask.keep")
+    valid = g.elementwise(times, lens, "LESS", "step_mask.valid")
+    keep = g.to_float(valid, "step_mask.keep")
     one = g.const(np.ones((1, 1, 1, 1)), "step_mask.one")
     return keep, g.sub(one, keep, "step_mask.drop")
 
@@ -307,10 +313,13 @@ class _Restorer:
         if self.lead.count(-1) <= 1:
             return g.reshape(t, (*self.lead, *tail), f"{what}.unflatten")
         if self._lead_shape is None:
-            shape = g.named(g.network.add_shape(self.x), "input.shape")
-            nb = len(self.lead)
-            self._lead_shape = g.named(g.network.add_slice(shape, (0,), (nb,), (1,)), "input.leading_dims")
+            self._lead_shape = g.shape_slice(self.x, 0, len(self.lead), "input.leading_dims")
+        tail_dims = g.dims(tail)
+        if STEPS in tail_dims:
+            raise ShapeError("input: two or more dynamic leading dims need T at build time")
         dims = g.concat(
-            [self._lead_shape, g.const(np.array(tail, dtype=np.int64), f"{what}.tail")], 0, f"{what}.shape"
+            [self._lead_shape, g.const(np.array(tail_dims, dtype=np.int64), f"{what}.tail")],
+            0,
+            f"{what}.shape",
         )
         return g.reshape_to(t, dims, f"{what}.unflatten")

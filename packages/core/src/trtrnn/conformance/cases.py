@@ -8,14 +8,18 @@ numbers, `trtrnn.reference` (the formula) or onnxruntime.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trtrnn.conformance.tolerances import Tolerance, conditioned, tolerance
 from trtrnn.errors import BackendError
 from trtrnn.spec import Feature, RNNSpec
+
+if TYPE_CHECKING:
+    import pluggy
 
 Outputs = Mapping[str, np.ndarray]
 
@@ -218,14 +222,15 @@ SPEC_ORACLES: dict[str, Callable[[RNNSpec, np.ndarray], Callable[[], Outputs]]] 
 }
 
 
-def plugin_cases(pm: object | None = None) -> list[Case]:
-    """Cases installed plugins contribute through the `conformance_cases(register)` hook."""
+def plugin_cases(pm: pluggy.PluginManager | None = None) -> list[Case]:
+    """Cases plugins contribute through the `conformance_cases(register)` hook: those of `pm`, else of
+    the registry's one plugin manager (so `registry.limited_to` narrows cases as it narrows backends)."""
     from trtrnn import registry
 
-    pm = pm or registry.plugin_manager()
+    pm = pm or registry.manager()
     found: list[Case] = []
 
-    def register(case: object) -> None:
+    def register(case: Case) -> None:
         if not isinstance(case, Case):
             raise BackendError(
                 f"conformance_cases register(): expected a trtrnn.conformance.Case; got {type(case).__name__}"
@@ -233,15 +238,5 @@ def plugin_cases(pm: object | None = None) -> list[Case]:
         case.source = "plugin"
         found.append(case)
 
-    pm.hook.conformance_cases(register=register)  # type: ignore[attr-defined]
+    pm.hook.conformance_cases(register=register)
     return found
-
-
-def iter_sources() -> Iterator[tuple[str, Callable[[], list[Case]]]]:
-    """(source name, loader) for every fixed-case source; the property source is generated apart."""
-    from trtrnn.conformance import matrix
-
-    yield "seed", seed_cases
-    yield "matrix", lambda: matrix.matrix_cases()
-    yield "onnx", onnx_cases
-    yield "plugin", plugin_cases

@@ -163,41 +163,60 @@ class CaseRun:
         except ExecutionUnavailableError as exc:
             return TierResult(Status.NOT_RUN, f"the engine cannot execute here: {exc}")
 
-    # ---- judging ------------------------------------------------------------------------------
-    def _judge(
-        self, run: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]], feeds: dict
-    ) -> TierResult:
-        """Compare `run(feeds)` with the oracle; dynamic-batch cases also run a batch of 1."""
+    # ---- running, then judging ---------------------------------------------------------------
+    def _judge(self, run: Runner, feeds: dict[str, np.ndarray]) -> TierResult:
+        """Run the network through `run` (`observe`), then compare what it produced with the oracle
+        (`judge`). The oracle is asked first: without it there is nothing to run for."""
         c = self.case
         try:
-            expected = c.expected_outputs()
+            c.expected_outputs()
         except ImportError as exc:  # e.g. onnxruntime missing: the oracle, not the backend, is absent
             return TierResult(Status.NOT_RUN, f"the oracle ({c.oracle}) is not importable: {exc}")
+        observed = observe(c, run, feeds)
+        return observed if isinstance(observed, TierResult) else judge(c, observed)
+
+
+#: Runs a network on feeds by tensor name and returns its outputs by name (the CPU evaluator, an engine).
+Runner = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+
+
+@dataclass
+class Observed:
+    """What one run produced: `case` is what its feeds hold (the case, or its batch-of-1 slice)."""
+
+    label: str
+    case: Case
+    outputs: dict[str, np.ndarray]
+
+
+def observe(case: Case, run: Runner, feeds: dict[str, np.ndarray]) -> list[Observed] | TierResult:
+    """Run `feeds` (and, for a dynamic batch judged by the reference, a batch of 1) through `run`;
+    a FAIL result when running raises (evaluator gaps and unavailable execution propagate)."""
+    try:
+        observed = [Observed("", case, run(dict(feeds)))]
+    except (UnsupportedLayerError, ExecutionUnavailableError):
+        raise
+    except Exception as exc:
+        return TierResult(Status.FAIL, f"running the network raised {_error(exc)}", detail=_error(exc))
+    if case.dynamic_batch and case.oracle == "trtrnn.reference":
+        small_spec, small_feeds = slice_batch(case)
+        # fed in the network's types (float16 in an fp16 case) and judged on the same rounded data
+        small_feeds = {k: np.asarray(v, dtype=feeds[k].dtype) for k, v in small_feeds.items()}
+        small = Case(
+            case.id + "-batch1", small_spec, small_feeds["input"], case.source, precision=case.precision
+        )
         try:
-            got = run(dict(feeds))
-        except (UnsupportedLayerError, ExecutionUnavailableError):
-            raise
+            observed.append(Observed(" (batch of 1 in the dynamic profile)", small, run(small_feeds)))
         except Exception as exc:
-            return TierResult(Status.FAIL, f"running the network raised {_error(exc)}", detail=_error(exc))
-        comparisons = [("", compare(expected, got, c.judged_by()))]
-        if c.dynamic_batch and c.oracle == "trtrnn.reference":
-            small_spec, small_feeds = slice_batch(c)
-            # fed in the network's types (float16 in an fp16 case) and judged on the same rounded data
-            small_feeds = {k: np.asarray(v, dtype=feeds[k].dtype) for k, v in small_feeds.items()}
-            small = Case(c.id + "-batch1", small_spec, small_feeds["input"], c.source, precision=c.precision)
-            try:
-                got_small = run(small_feeds)
-            except Exception as exc:
-                return TierResult(
-                    Status.FAIL, f"running with batch 1 raised {_error(exc)}", detail=_error(exc)
-                )
-            comparisons.append(
-                (
-                    " (batch of 1 in the dynamic profile)",
-                    compare(small.expected_outputs(), got_small, c.judged_by()),
-                )
-            )
-        return _verdict(c, comparisons)
+            return TierResult(Status.FAIL, f"running with batch 1 raised {_error(exc)}", detail=_error(exc))
+    return observed
+
+
+def judge(case: Case, observed: list[Observed]) -> TierResult:
+    """PASS, or FAIL with the readable diff: every observation against its oracle, at `case`'s tolerance."""
+    tolerance = case.judged_by()
+    comparisons = [(o.label, compare(o.case.expected_outputs(), o.outputs, tolerance)) for o in observed]
+    return _verdict(case, comparisons)
 
 
 def execution_unavailable() -> TierResult | None:
