@@ -200,10 +200,6 @@ def test_rnn_loop_network_of_imported_state_dict_matches_pytorch(name: str) -> N
     from trtrnn.network import build_spec_network
 
     spec, x, batch_first = _imported(name)
-    from trtrnn_loop.plugin import BACKEND
-
-    if BACKEND.missing_features(spec.features()):
-        pytest.skip(f"rnn-loop: {BACKEND.missing_features(spec.features())}")
     built = build_spec_network(loop.add_rnn, spec, x)
     _assert_matches_pytorch(
         name, to_torch_layout(evaluate(built.network, built.feeds), batch_first=batch_first)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import trtrnn
 from trtrnn import trt
 from trtrnn.backend import Backend
-from trtrnn_loop.lowering import NOT_YET_LOWERED, add_rnn
+from trtrnn_loop.lowering import add_rnn
 
 
 def _availability() -> tuple[bool, str]:
@@ -20,7 +20,7 @@ BACKEND = Backend(
     name="rnn-loop",
     description="every RNN feature on ILoop: hoisted input projection, one fused recurrent matmul per step",
     build=add_rnn,
-    unsupported=NOT_YET_LOWERED,
+    unsupported={},
     availability=_availability,
     lowering=True,
 )
