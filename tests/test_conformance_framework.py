@@ -26,7 +26,7 @@ from trtrnn.conformance.matrix import (
     fp16_cases,
     matrix_cases,
 )
-from trtrnn.conformance.tiers import CaseRun, Status
+from trtrnn.conformance.tiers import CaseRun, Status, TierResult
 from trtrnn.conformance.tolerances import conditioned, tolerance
 from trtrnn.errors import BackendError
 from trtrnn.network import keep_alive
@@ -392,3 +392,28 @@ def test_the_conformance_session_is_registered_only_when_the_suite_is_active(tmp
         )  # fmt: skip
         assert run.returncode == 0, run.stdout + run.stderr
         assert shown in run.stdout
+
+
+def test_one_expressibility_check_for_the_cli_and_the_suite() -> None:
+    """`Backend.inexpressible` is the N/A reason of the suite and the refusal of the CLI alike."""
+    from trtrnn.cli.common import build_network
+    from trtrnn.errors import InexpressibleError
+
+    no_lengths = Backend(
+        "no-lengths", "x", UNROLLED.build, unsupported={Feature.SEQ_LENGTHS: "no lengths input"}
+    )
+    spec = RNNSpec.random(
+        5, op="TANH", hidden_size=3, max_seq_length=3, batch_shape=(2,), seq_lengths="ragged"
+    )
+    case = Case("lengths", spec, spec.random_input(6))
+    reason = "no-lengths cannot express seq_lengths: no lengths input"
+    assert no_lengths.inexpressible(case.needed()) == reason
+    assert CaseRun(no_lengths, case).gate() == TierResult(Status.NA, reason)
+    with pytest.raises(InexpressibleError) as refused:
+        build_network(no_lengths, spec, case.x)
+    assert str(refused.value) == reason
+    assert no_lengths.inexpressible(spec.replace(seq_lengths=None).features()) == ""
+    # build options count too: a dynamic batch the backend cannot express is refused before building
+    static = Backend("static", "x", UNROLLED.build, unsupported={Feature.DYNAMIC_BATCH: "static only"})
+    with pytest.raises(InexpressibleError, match="static cannot express dynamic batch"):
+        build_network(static, spec.replace(seq_lengths=None), None, dynamic_batch=True)

@@ -6,6 +6,7 @@ The executed tier (a real GPU) is at the end, skipped here with engine_execution
 
 from __future__ import annotations
 
+import re
 import types
 from pathlib import Path
 
@@ -118,6 +119,30 @@ def test_load_errors(tmp_path: Path) -> None:
 def test_feeds_are_validated_before_any_gpu_work(engine: Engine, feeds: dict, message: str) -> None:
     with pytest.raises(ShapeError, match=message):
         engine.infer(feeds)
+
+
+@pytest.mark.parametrize(
+    "feeds",
+    [
+        {},
+        {"x": np.zeros((2, 4), np.float32), "z": np.zeros(1)},
+        {"x": np.zeros((2, 4), np.float64)},
+        {"x": np.zeros((2, 5), np.float32)},
+        {"x": [[0.0] * 4]},
+    ],
+    ids=["missing", "unknown", "dtype", "shape", "not-an-array"],
+)
+def test_the_evaluator_and_the_engine_refuse_a_feed_alike(engine: Engine, feeds: dict) -> None:
+    """One check of feeds (trtrnn.tensors.check_feeds): the same message but for what refuses it (and
+    the engine's optimization profile, which a network's declaration does not carry)."""
+    from trtrnn import evaluate
+
+    with pytest.raises(ShapeError) as on_engine:
+        engine.infer(feeds)
+    with pytest.raises(ShapeError) as on_cpu:
+        evaluate(engine.network, feeds)
+    without_profile = re.sub(r" \(profile min [^)]*\)", "", str(on_engine.value))
+    assert str(on_cpu.value) == without_profile.replace("engine", "network")
 
 
 @no_gpu

@@ -628,8 +628,10 @@ def test_if_conditional_takes_only_the_chosen_branch(flag):
     np.testing.assert_array_equal(run1(net, out), [-1.0, 2.0])
 
 
-def test_if_conditional_inside_a_loop_body():
-    """Iterations 0 and 1 take the true branch (copy), 2 and 3 the false branch (negate)."""
+def _loop_with_conditional(untaken: str) -> tuple[Net, object, object]:
+    """A 4-step loop over x [4, 2] whose body picks, through a conditional, either the item (when
+    `counter < limit`) or `untaken`: "noise" (a RANDOM_UNIFORM fill the evaluator refuses to run,
+    shaped by the item, so it lives in the body) or "negated" (-item)."""
     data = np.arange(8, dtype=np.float32).reshape(4, 2)
     net = Net()
     loop = net.network.add_loop()
@@ -637,24 +639,57 @@ def test_if_conditional_inside_a_loop_body():
     loop.add_trip_limit(n, T.TripLimit.COUNT)
     item = loop.add_iterator(net.input("x", data), 0, False).get_output(0)
     counter = loop.add_recurrence(net.const(np.array(0, np.int32)))
-    counter.set_input(
-        1,
-        net.network.add_elementwise(
-            counter.get_output(0), net.const(np.array(1, np.int32)), EW.SUM
-        ).get_output(0),
-    )
-    early = net.network.add_elementwise(counter.get_output(0), net.const(np.array(2, np.int32)), EW.LESS)
+    one = net.const(np.array(1, np.int32))
+    counter.set_input(1, net.network.add_elementwise(counter.get_output(0), one, EW.SUM).get_output(0))
+    limit = net.const(np.array(9 if untaken == "noise" else 2, np.int32))
+    condition = net.network.add_elementwise(counter.get_output(0), limit, EW.LESS).get_output(0)
     conditional = net.network.add_if_conditional()
-    conditional.set_condition(early.get_output(0))
+    conditional.set_condition(condition)
     inside = conditional.add_input(item).get_output(0)
-    negated = net.network.add_unary(inside, UN.NEG).get_output(0)
-    picked = conditional.add_output(inside, negated).get_output(0)
+    if untaken == "noise":
+        fill = net.network.add_fill((2,), T.FillOperation.RANDOM_UNIFORM, T.float32)
+        fill.set_input(0, net.network.add_shape(inside).get_output(0))
+        other = fill.get_output(0)
+    else:
+        other = net.network.add_unary(inside, UN.NEG).get_output(0)
+    picked = conditional.add_output(inside, other).get_output(0)
+    picked.name = "picked"
     out = loop.add_loop_output(picked, T.LoopOutput.CONCATENATE, 0)
     out.set_input(1, n)
-    np.testing.assert_array_equal(run1(net, out.get_output(0)), [[0, 1], [2, 3], [-4, -5], [-6, -7]])
+    return net, out.get_output(0), other
+
+
+def test_if_conditional_inside_a_loop_body():
+    """Iterations 0 and 1 take the true branch (copy), 2 and 3 the false branch (negate)."""
+    net, out, _ = _loop_with_conditional("negated")
+    np.testing.assert_array_equal(run1(net, out), [[0, 1], [2, 3], [-4, -5], [-6, -7]])
     # TensorRT-RTX cannot report this output's shape before a build (it logs an internal error),
     # but its builder accepts the network: the evaluator must not depend on that shape
     assert len(serialize_network(net.builder, net.network)) > 0
+
+
+def test_a_loop_body_runs_only_the_taken_branch_as_the_top_level_does():
+    """TensorRT executes the true subgraph when the condition holds, else the false one (IIfConditional):
+    a layer of the untaken branch never runs, inside a loop body as at top level (where
+    test_if_conditional_takes_only_the_chosen_branch checks it with the same refused layer)."""
+    net, out, _ = _loop_with_conditional("noise")
+    np.testing.assert_array_equal(run1(net, out), np.arange(8, dtype=np.float32).reshape(4, 2))
+
+
+def test_intermediate_returns_every_named_tensor_loop_bodies_stacked_per_iteration():
+    net, out, negated = _loop_with_conditional("negated")
+    negated.name = "negated"
+    out.name = "out0"
+    net.network.mark_output(out)
+    got = evaluate(net.network, net.feeds, intermediate=True)
+    data = net.feeds["x"]
+    np.testing.assert_array_equal(got["out0"], evaluate(net.network, net.feeds)["out0"])
+    np.testing.assert_array_equal(got["x"], data)
+    # the body's tensors, one row per iteration that computed them: the pick every iteration,
+    # the negation only in iterations 2 and 3 (the false branch's)
+    np.testing.assert_array_equal(got["picked"], [[0, 1], [2, 3], [-4, -5], [-6, -7]])
+    np.testing.assert_array_equal(got["negated"], [[-4, -5], [-6, -7]])
+    assert set(evaluate(net.network, net.feeds)) == {"out0"}
 
 
 def test_assertion_runs_even_when_no_output_needs_it():
@@ -691,7 +726,7 @@ def test_dynamic_dims_take_their_length_from_the_array():
     ("feeds", "match"),
     [
         ({}, r"input 'x': missing"),
-        ({"x": np.zeros((2, 4), np.float32)}, r"input 'x': shape \(2, 4\); expected \(-1, 3\)"),
+        ({"x": np.zeros((2, 4), np.float32)}, r"input 'x': shape \(2, 4\); expected \[-1, 3\]"),
         ({"x": np.zeros((2, 3), np.float64)}, r"input 'x': dtype float64; expected float32"),
         ({"x": np.zeros((2, 3), np.float32), "z": np.zeros(1)}, r"\['z'\] are not inputs"),
     ],

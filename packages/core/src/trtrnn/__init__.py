@@ -43,8 +43,9 @@ __all__ = [
 ]
 
 
-def evaluate(network: object, inputs: dict) -> dict:
-    """Compute every marked output of a TensorRT network on CPU with numpy (see trtrnn.evaluator)."""
+def evaluate(network: object, inputs: dict, *, intermediate: bool = False) -> dict:
+    """Compute every marked output of a TensorRT network on CPU with numpy (see trtrnn.evaluator);
+    `intermediate=True` returns every named tensor the evaluation computed."""
     from trtrnn.evaluator import evaluate as _evaluate
 
-    return _evaluate(network, inputs)
+    return _evaluate(network, inputs, intermediate=intermediate)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from trtrnn.enums import RNNOperation
-from trtrnn.errors import BackendError, SpecError
+from trtrnn.errors import BackendError, InexpressibleError, SpecError
 from trtrnn.spec import Feature, RNNSpec
 
 #: TensorRT objects are untyped here: `tensorrt` and `tensorrt_rtx` expose the same API.
@@ -134,3 +134,20 @@ class Backend:
     def missing_features(self, needed: frozenset[Feature]) -> dict[Feature, str]:
         """The subset of `needed` this backend cannot express, with its reasons."""
         return {f: self.unsupported[f] for f in needed if f in self.unsupported}
+
+    def inexpressible(self, needed: Iterable[Feature]) -> str:
+        """Why this backend cannot express `needed` (`spec.features(...)`) in one line; "" if it can.
+
+        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
+        reports N/A with it.
+        """
+        missing = sorted(self.missing_features(frozenset(needed)).items(), key=lambda item: item[0].value)
+        if not missing:
+            return ""
+        return f"{self.name} cannot express " + "; ".join(f"{f.value}: {why}" for f, why in missing)
+
+    def require(self, needed: Iterable[Feature]) -> None:
+        """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""
+        why = self.inexpressible(needed)
+        if why:
+            raise InexpressibleError(why)

@@ -21,7 +21,6 @@ import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,49 +30,10 @@ import numpy as np
 from trtrnn import trt
 from trtrnn.errors import CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
 from trtrnn.network import ProfileShapes, serialize_network
+from trtrnn.tensors import TensorInfo, check_feeds
 
 #: Suffix of the sidecar that keeps an engine's tensor metadata readable without a GPU.
 SIDECAR_SUFFIX = ".io.json"
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """One I/O tensor of an engine: name, shape (-1 for a dynamic dim), numpy dtype, and for
-    dynamic inputs the (min, opt, max) shapes of optimization profile 0."""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: np.dtype
-    is_input: bool
-    profile: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "shape": list(self.shape),
-            "dtype": self.dtype.name,
-            "is_input": self.is_input,
-            "profile": None if self.profile is None else [list(s) for s in self.profile],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TensorInfo:
-        profile = data.get("profile")
-        return cls(
-            name=str(data["name"]),
-            shape=tuple(int(d) for d in data["shape"]),
-            dtype=np.dtype(data["dtype"]),
-            is_input=bool(data["is_input"]),
-            profile=None if profile is None else tuple(tuple(int(d) for d in s) for s in profile),
-        )
-
-    def describe(self) -> str:
-        """`name [2, -1, 5] float32` plus the profile range of dynamic dims."""
-        text = f"{self.name} {list(self.shape)} {self.dtype.name}"
-        if self.profile is not None:
-            lo, opt, hi = (list(s) for s in self.profile)
-            text += f" (profile min {lo} opt {opt} max {hi})"
-        return text
 
 
 class Engine:
@@ -200,7 +160,7 @@ class Engine:
         if executor not in ("gpu", "cpu"):
             raise TrtrnnError(f"Engine.infer: executor {executor!r}; expected 'gpu', 'cpu' or 'auto'")
         if self._io is not None and self._session is None:
-            validate_feeds(self._io, feeds)  # fail fast with the real reason before needing a GPU
+            check_feeds(self._io, feeds, "engine")  # fail fast with the real reason before needing a GPU
         if executor == "cpu":
             if self.network is None:
                 raise TrtrnnError(
@@ -238,38 +198,6 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine({len(self._blob)} bytes{', closed' if self._closed else ''})"
-
-
-# ---- validation (shared by the GPU session and the build-time metadata) ---------------------
-def validate_feeds(io: tuple[TensorInfo, ...], feeds: Mapping[str, np.ndarray]) -> None:
-    """ShapeError naming the tensor when `feeds` do not match the engine's inputs."""
-    inputs = {t.name: t for t in io if t.is_input}
-    unknown = sorted(set(feeds) - set(inputs))
-    if unknown:
-        raise ShapeError(f"feeds: unknown input(s) {unknown}; the engine's inputs are {sorted(inputs)}")
-    missing = sorted(set(inputs) - set(feeds))
-    if missing:
-        raise ShapeError(f"feeds: missing input(s) {missing}; the engine's inputs are {sorted(inputs)}")
-    for name, info in inputs.items():
-        value = feeds[name]
-        if not isinstance(value, np.ndarray):
-            raise ShapeError(f"input {name!r}: expected a numpy array; got {type(value).__name__}")
-        if value.dtype != info.dtype:
-            raise ShapeError(
-                f"input {name!r}: dtype {value.dtype}; expected {info.dtype} "
-                f"(cast with .astype(np.{info.dtype.name}))"
-            )
-        if value.ndim != len(info.shape) or any(d != -1 and d != g for d, g in zip(info.shape, value.shape)):
-            raise ShapeError(
-                f"input {name!r}: shape {tuple(value.shape)}; expected {list(info.shape)} (-1 = any)"
-            )
-        if info.profile is not None:
-            lo, _, hi = info.profile
-            if any(not a <= g <= b for a, g, b in zip(lo, value.shape, hi)):
-                raise ShapeError(
-                    f"input {name!r}: shape {tuple(value.shape)} is outside optimization profile 0 "
-                    f"(min {list(lo)}, max {list(hi)})"
-                )
 
 
 # ---- files ------------------------------------------------------------------------------
@@ -408,7 +336,7 @@ class _Session:
         return tuple(io)
 
     def infer(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        validate_feeds(self.io, feeds)
+        check_feeds(self.io, feeds, "engine")
         cudart = self.cudart
         for info in self.io:
             if info.is_input and not self.context.set_input_shape(info.name, feeds[info.name].shape):

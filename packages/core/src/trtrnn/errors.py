@@ -47,6 +47,10 @@ class BackendError(TrtrnnError, LookupError):
     """A backend name is unknown, or a plugin registered something malformed."""
 
 
+class InexpressibleError(TrtrnnError):
+    """A backend cannot express a feature the spec or its build needs (its `Backend.unsupported`)."""
+
+
 class BackendNotInstalledError(BackendError):
     """No installed backend has the name asked for (installing its package would help)."""
 

@@ -220,9 +220,16 @@ class RNNSpec:
                 yield (layer, gate, True)
                 yield (layer, gate, False)
 
-    def features(self) -> frozenset[Feature]:
-        """The features this spec needs (build options add STATE_INPUTS / DYNAMIC_BATCH)."""
+    def features(self, *, as_inputs: bool = False, dynamic_batch: bool = False) -> frozenset[Feature]:
+        """The features this spec needs; with build options (`build_spec_network`'s `as_inputs`,
+        `dynamic_batch`) also those they add: STATE_INPUTS when lengths or states are fed as network
+        inputs (a dynamic batch feeds them so too), DYNAMIC_BATCH."""
         need = {Feature[self.op.name]}
+        fed = (self.seq_lengths, self.hidden_state, self.cell_state)
+        if (as_inputs or dynamic_batch) and any(v is not None for v in fed):
+            need.add(Feature.STATE_INPUTS)
+        if dynamic_batch:
+            need.add(Feature.DYNAMIC_BATCH)
         if self.num_layers > 1:
             need.add(Feature.STACKED)
         if self.direction == RNNDirection.BIDIRECTION:

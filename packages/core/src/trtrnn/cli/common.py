@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from trtrnn.backend import Backend
-from trtrnn.errors import TrtrnnError
 from trtrnn.spec import RNNSpec
 
 
@@ -47,12 +46,9 @@ def build_network(
     dynamic_batch: bool = False,
     precision: str = "fp32",
 ) -> Any:
-    """The spec's network through `backend` (a `BuiltNetwork`), refusing what it cannot express."""
+    """The spec's network through `backend` (a `SpecNetwork`), refusing what it cannot express."""
     from trtrnn.network import build_spec_network
 
-    missing = backend.missing_features(spec.features())
-    if missing:
-        reasons = "; ".join(f"{f.value}: {why}" for f, why in missing.items())
-        raise TrtrnnError(f"backend {backend.name!r} cannot express this spec ({reasons})")
+    backend.require(spec.features(as_inputs=True, dynamic_batch=dynamic_batch))
     x = np.zeros(spec.input_shape, np.float32) if x is None else x
     return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)

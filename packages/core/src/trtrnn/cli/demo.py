@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +13,9 @@ from trtrnn import trt
 from trtrnn.cli.args import add_backend_argument, available_backend
 from trtrnn.cli.common import build_network, progress, timed
 from trtrnn.cli.exits import FAILURE, OK, Unavailable, UsageError
+
+if TYPE_CHECKING:
+    from trtrnn.conformance.tolerances import Tolerance
 
 NAME = "demo"
 HELP = "run one of the seed's examples through a backend, printed like the seed"
@@ -23,7 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--executor", choices=("auto", "cpu", "gpu"), default="auto", help="auto: gpu if usable"
     )
     parser.add_argument(
-        "--tolerance", type=float, help="max relative difference to the seed (default: the case's)"
+        "--tolerance",
+        type=float,
+        help="rtol against the seed's values (default: the case's, as the conformance suite judges it)",
     )
     parser.add_argument("--list", action="store_true", help="list the examples")
     parser.add_argument(
@@ -33,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build a seed example through a backend, run it, print it like the seed with the seed's values."""
+    from trtrnn.conformance.cases import seed_case
     from trtrnn.seed import SEED_CASES as cases
 
     if args.list or not args.example:
@@ -43,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         return OK
     if args.example not in cases:
         raise UsageError(f"demo: no seed example {args.example!r}; choose from {', '.join(cases)}")
-    case = cases[args.example]
-    spec, x = case.spec, np.asarray(case.x, np.float32)
+    case = seed_case(cases[args.example])  # judged as the conformance suite judges it
+    spec, x = case.spec, case.x
     if args.save:
         from trtrnn.specfile import save_spec
 
@@ -67,44 +75,41 @@ def run(args: argparse.Namespace) -> int:
     with executor(run_name, network=built.network, serialized=serialized) as runner:
         got = runner.infer(built.feeds)
     where = "a GPU engine" if run_name == "gpu" else "the CPU evaluator (no GPU execution)"
-    print(f"# seed example {args.example!r}: {case.title}")
+    print(f"# seed example {args.example!r}: {cases[args.example].title}")
     print(f"# built with backend {backend.name}, run on {where}")
-    for line in case.notes.splitlines():
+    for line in case.note.splitlines():
         print(f"# note: {line}")
-    tolerance = args.tolerance if args.tolerance is not None else float(case.rtol)
-    expected = {k: np.asarray(v) for k, v in case.expected.items() if v is not None}
-    return _print_like_seed(built.feeds, got, expected, tolerance)
+    tolerance = case.judged_by()
+    if args.tolerance is not None:
+        tolerance = dataclasses.replace(tolerance, rtol=args.tolerance)
+    return _print_like_seed(built.feeds, got, case.expected_outputs(), tolerance)
 
 
 def _print_like_seed(
     feeds: Mapping[str, np.ndarray],
     got: Mapping[str, np.ndarray],
     expected: Mapping[str, np.ndarray],
-    tol: float,
+    tolerance: Tolerance,
 ) -> int:
+    """The seed's printout (inputs, outputs, the seed's values), then the verdict of `compare`."""
+    from trtrnn.conformance.compare import compare
+
     np.set_printoptions(precision=8, linewidth=200, suppress=True)
     for i, (key, value) in enumerate(feeds.items()):
         print(f"inputH{i} :", value.shape, f"({key})")
         print(value)
-    worst = 0.0
     for i, key in enumerate(k for k in ("output", "hidden", "cell") if k in got):
-        value = got[key]
-        print(f"outputH{i}:", value.shape, f"({key})")
-        print(value)
+        print(f"outputH{i}:", got[key].shape, f"({key})")
+        print(got[key])
         if key in expected:
-            want = expected[key]
-            print(f"expected{i}:", want.shape, "(the seed's values)")
-            print(want)
-            if want.size != value.size:
-                print(f"  size differs from the seed's ({want.size} vs {value.size})")
-                return FAILURE
-            error = float(
-                np.max(np.abs(value.reshape(-1) - want.reshape(-1)) / (np.abs(want.reshape(-1)) + 1))
-            )
-            worst = max(worst, error)
-    if not expected:
-        print("(this example has no printed values in the seed)")
-        return OK
-    verdict = "matches the expected values" if worst <= tol else "DIFFERS from the expected values"
-    print(f"{verdict}: max |got - expected| / (|expected| + 1) = {worst:.2e} (tolerance {tol:g})")
-    return OK if worst <= tol else FAILURE
+            print(f"expected{i}:", expected[key].shape, "(the seed's values)")
+            print(expected[key])
+    comparison = compare(expected, got, tolerance)
+    verdict = "matches the expected values" if comparison.ok else "DIFFERS from the expected values"
+    print(
+        f"{verdict}: max abs error {comparison.max_abs:.2e}, max rel error {comparison.max_rel:.2e} "
+        f"(tolerance: {tolerance.describe()})"
+    )
+    if not comparison.ok:
+        print(comparison.text())
+    return OK if comparison.ok else FAILURE

@@ -21,6 +21,8 @@ from trtrnn.spec import Feature, RNNSpec
 if TYPE_CHECKING:
     import pluggy
 
+    from trtrnn.seed import SeedCase
+
 Outputs = Mapping[str, np.ndarray]
 
 #: Where cases come from, in report order.
@@ -53,13 +55,7 @@ class Case:
 
     def needed(self) -> frozenset[Feature]:
         """What a backend must express: the spec's features plus those the build options add."""
-        need = set(self.spec.features())
-        fed = (self.spec.seq_lengths, self.spec.hidden_state, self.spec.cell_state)
-        if (self.as_inputs or self.dynamic_batch) and any(v is not None for v in fed):
-            need.add(Feature.STATE_INPUTS)
-        if self.dynamic_batch:
-            need.add(Feature.DYNAMIC_BATCH)
-        return frozenset(need)
+        return self.spec.features(as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch)
 
     def judged_by(self) -> Tolerance:
         """The case's own tolerance, else the table's for its op and precision, conditioned on its
@@ -157,27 +153,27 @@ def _as_outputs(result: object) -> dict[str, np.ndarray]:
 
 
 def seed_cases() -> list[Case]:
-    """Every printed table of the seed, judged by the seed's own numbers (trtrnn.seed).
-
-    Fed like the seed's programs: seq_lengths as a network input, initial states as constants.
-    """
+    """Every printed table of the seed, judged by the seed's own numbers (trtrnn.seed)."""
     from trtrnn.seed import SEED_CASES
 
-    return [
-        Case(
-            id=f"seed-{seed.name}",
-            spec=seed.spec,
-            x=np.asarray(seed.x, dtype=np.float32),
-            source="seed",
-            as_inputs=seed.spec.seq_lengths is not None,
-            expected=_as_outputs(seed.expected),
-            oracle="the seed's printed table",
-            tolerance=Tolerance(rtol=seed.rtol, atol=SEED_ATOL),
-            quick=True,
-            note=seed.notes,
-        )
-        for seed in SEED_CASES.values()
-    ]
+    return [seed_case(seed) for seed in SEED_CASES.values()]
+
+
+def seed_case(seed: SeedCase) -> Case:
+    """One seed example as a case: fed like the seed's programs (seq_lengths as a network input,
+    initial states as constants), judged by its printed table at its printed precision."""
+    return Case(
+        id=f"seed-{seed.name}",
+        spec=seed.spec,
+        x=np.asarray(seed.x, dtype=np.float32),
+        source="seed",
+        as_inputs=seed.spec.seq_lengths is not None,
+        expected=_as_outputs(seed.expected),
+        oracle="the seed's printed table",
+        tolerance=Tolerance(rtol=seed.rtol, atol=SEED_ATOL),
+        quick=True,
+        note=seed.notes,
+    )
 
 
 #: The seed prints 6 decimals: half a unit of the last printed digit.

@@ -66,12 +66,9 @@ class CaseRun:
         available, why = self.backend.availability()
         if not available:
             return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
-        missing = self.backend.missing_features(self.case.needed())
-        if missing:
-            reasons = "; ".join(
-                f"{f.value}: {r}" for f, r in sorted(missing.items(), key=lambda i: i[0].value)
-            )
-            return TierResult(Status.NA, f"{self.backend.name} cannot express {reasons}")
+        why = self.backend.inexpressible(self.case.needed())
+        if why:
+            return TierResult(Status.NA, why)
         return None
 
     def network(self) -> SpecNetwork:

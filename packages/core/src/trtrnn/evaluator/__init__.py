@@ -2,8 +2,9 @@
 
 No GPU here can execute an engine, so backends are checked by running the *network definition*
 with numpy, layer by layer, following TensorRT's documented semantics (NvInfer.h): one kernel per
-LayerType (kernels.py), loops run as a sub-walk of their body (loops.py), tensors evaluated on
-demand from the marked outputs (program.py; get_layer order is not topological). A layer or mode without a
+LayerType (kernels.py), one walk for every graph (walk.py): the network's tensors evaluated on demand
+from the marked outputs (program.py; get_layer order is not topological), each loop body the same
+way once per iteration (loops.py), and only the taken branch of a conditional. A layer or mode without a
 faithful kernel raises UnsupportedLayerError naming it; a computed tensor whose shape or dtype
 differs from what TensorRT declares raises too, so no result is returned that was not computed.
 
@@ -31,10 +32,15 @@ def compile_network(network: object) -> Program:
     return Program(read_network(network))
 
 
-def evaluate(network: object, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def evaluate(
+    network: object, inputs: dict[str, np.ndarray], *, intermediate: bool = False
+) -> dict[str, np.ndarray]:
     """Every marked output of `network`, computed on CPU from `inputs` (arrays keyed by input name).
+
+    `intermediate=True` returns every named tensor the evaluation computed instead, the view for
+    debugging a mismatch (`Program.run` says how loop bodies' tensors are given).
 
     ShapeError when an input is missing, unknown, or has the wrong dtype/shape for its declaration;
     UnsupportedLayerError naming the layer when a needed layer or mode has no faithful kernel.
     """
-    return compile_network(network).run(inputs)
+    return compile_network(network).run(inputs, intermediate=intermediate)

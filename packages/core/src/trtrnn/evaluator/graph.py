@@ -18,6 +18,7 @@ from trtrnn import trt
 from trtrnn.errors import UnsupportedLayerError
 from trtrnn.evaluator.dtypes import to_numpy
 from trtrnn.evaluator.kernels import KERNELS, LayerContext, needs_widening, widened
+from trtrnn.tensors import TensorInfo
 
 LOOP_BOUNDARY = {
     "TRIP_LIMIT": "ITripLimitLayer",
@@ -30,16 +31,6 @@ CONDITIONAL_BOUNDARY = {
     "CONDITIONAL_INPUT": "IIfConditionalInputLayer",
     "CONDITIONAL_OUTPUT": "IIfConditionalOutputLayer",
 }
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """A tensor's declared name, shape (-1 = dynamic; None = TensorRT cannot infer it) and numpy
-    dtype (None = not representable)."""
-
-    name: str
-    shape: tuple[int, ...] | None
-    dtype: np.dtype | None
 
 
 @dataclass(eq=False)
@@ -108,7 +99,8 @@ def read_network(network: object) -> Graph:
                 shape = tuple(int(d) for d in tensor.shape)
             except RuntimeError:  # TensorRT cannot infer it (an invalid layer upstream)
                 shape = None
-            tensors[k] = TensorInfo(str(tensor.name), shape, to_numpy(tensor.dtype))
+            is_input = bool(tensor.is_network_input)
+            tensors[k] = TensorInfo(str(tensor.name), shape, to_numpy(tensor.dtype), is_input)
         return k
 
     inputs = [key(network.get_input(i)) for i in range(network.num_inputs)]

@@ -1,4 +1,4 @@
-"""ILoop as one node of the outer graph, its body run as a cached topological plan per iteration.
+"""ILoop as one node of the outer graph, its body walked once per iteration (walk.py, as any graph).
 
 Membership follows dataflow (interior layers carry no loop attribute): the body is every layer
 reachable from the loop's iterator and recurrence outputs, stopping at its own loop outputs,
@@ -22,6 +22,7 @@ import numpy as np
 
 from trtrnn.errors import ShapeError, UnsupportedLayerError
 from trtrnn.evaluator.graph import Graph, Node
+from trtrnn.evaluator.walk import Env, Scope, Trace
 
 
 @dataclass(eq=False)
@@ -36,8 +37,8 @@ class Loop:
     recurrences: list[Node] = field(default_factory=list)
     outputs: list[Node] = field(default_factory=list)
     body: list[Node] = field(default_factory=list)  # every interior layer, topological
-    cond_plan: list[Node] = field(default_factory=list)  # the part of `body` the WHILE limit needs
-    rest_plan: list[Node] = field(default_factory=list)
+    scope: Scope | None = None  # the body as a scope of the walk
+    wanted: tuple[int, ...] = ()  # what every iteration must compute: next values, loop outputs' data
     external: tuple[int, ...] = ()
     parent: Loop | None = None  # the loop this one is nested in
     node: Node | None = None  # this loop as one node of its parent's body or the outer graph
@@ -71,31 +72,42 @@ class Loop:
         limits = [n for n in (self.trip_count, self.trip_while) if n is not None]
         return limits + self.iterators + self.recurrences + self.outputs
 
-    def run(self, args: list) -> list:
-        env = dict(zip(self.external, args))
+    def unknown(self, key: int) -> Exception:
+        """The error for a tensor an iteration needs that is neither computed in the body nor given."""
+        return UnsupportedLayerError(
+            f"loop {self.name!r}: tensor {self.graph.tensor_name(key)!r} is needed in an iteration but is "
+            "neither computed in the loop body nor available from outside it at that point"
+        )
+
+    def run(self, args: list, trace: Trace | None = None) -> list:
+        """The loop outputs from the values of `external`; `trace` receives every body value."""
+        outer: Env = dict(zip(self.external, args))
         count = None
         if self.trip_count is not None:
-            count = int(np.asarray(env[self.trip_count.inputs[0]]).reshape(()))
+            count = int(np.asarray(outer[self.trip_count.inputs[0]]).reshape(()))
         if count is None and any(it.attrs["reverse"] for it in self.iterators):
             raise UnsupportedLayerError(
                 f"loop {self.name!r}: a reverse iterator reads M-1-I with M the COUNT trip limit; "
                 "this loop has none"
             )
+        assert self.scope is not None
         sources = []
         for it in self.iterators:
-            src = np.moveaxis(env[it.inputs[0]], it.attrs["axis"], 0)
+            src = np.moveaxis(outer[it.inputs[0]], it.attrs["axis"], 0)
             sources.append((it.outputs[0], src, it.attrs["reverse"]))
-        state = {r.outputs[0]: env[r.inputs[0]] for r in self.recurrences}
+        state = {r.outputs[0]: outer[r.inputs[0]] for r in self.recurrences}
         nexts = [(r.outputs[0], r.inputs[1] if len(r.inputs) > 1 else None) for r in self.recurrences]
-        stacked = {o.outputs[0]: [] for o in self.outputs if o.attrs["kind"] != "LAST_VALUE"}
+        stacked: dict[int, list] = {o.outputs[0]: [] for o in self.outputs if o.attrs["kind"] != "LAST_VALUE"}
         stack_inputs = [(o.outputs[0], o.inputs[0]) for o in self.outputs if o.outputs[0] in stacked]
+        final = dict(outer)  # what the loop outputs read after the last iteration
         check = True
         i = 0
         while count is None or i < count:
-            env.update(state)
+            env = {**outer, **state}  # each iteration computes its body afresh
             if self.trip_while is not None:
-                _run_plan(self.cond_plan, env, self.graph, check)
+                self.scope.run([self.trip_while.inputs[0]], env, assertions=False, check=check, trace=trace)
                 if not bool(np.asarray(env[self.trip_while.inputs[0]]).reshape(())):
+                    final.update(env)
                     break
             for out, src, reverse in sources:
                 j = count - 1 - i if reverse else i
@@ -105,12 +117,16 @@ class Loop:
                         f"{src.shape[0]} items"
                     )
                 env[out] = src[j]
-            _run_plan(self.rest_plan if self.trip_while is not None else self.body, env, self.graph, check)
+                if trace is not None:
+                    trace.setdefault(out, []).append(src[j])
+            self.scope.run(self.wanted, env, check=check, trace=trace)
             check = False  # shapes cannot change between iterations
             for out, src_key in stack_inputs:
                 stacked[out].append(env[src_key])
             state = {out: (env[nxt] if nxt is not None else env[out]) for out, nxt in nexts}
+            final.update(env)
             i += 1
+        env = final
         env.update(state)
         results = []
         for o in self.outputs:
@@ -140,35 +156,6 @@ class Loop:
             else:
                 results.append(np.stack(values, axis=o.attrs["axis"]))
         return results
-
-
-def _run_plan(plan: list[Node], env: dict, graph: Graph, check: bool) -> None:
-    for node in plan:
-        outs = node.kernel([None if k is None else env[k] for k in node.inputs])
-        for k, v in zip(node.outputs, outs):
-            if check:
-                check_output(graph, node, k, v)
-            env[k] = v
-
-
-def check_output(graph: Graph, node: Node, key: int, value: np.ndarray) -> None:
-    """The computed value must have TensorRT's declared shape (where static) and dtype."""
-    info = graph.tensors[key]
-    got = value.shape
-    if (
-        info.shape is not None
-        and got != info.shape
-        and (len(got) != len(info.shape) or any(e >= 0 and e != g for e, g in zip(info.shape, got)))
-    ):
-        raise UnsupportedLayerError(
-            f"{node.describe()}: the evaluator computed shape {got} for {info.name!r} but TensorRT "
-            f"declares {info.shape}; this case is not implemented faithfully"
-        )
-    if info.dtype is not None and value.dtype != info.dtype:
-        raise UnsupportedLayerError(
-            f"{node.describe()}: the evaluator computed dtype {value.dtype} for {info.name!r} but TensorRT "
-            f"declares {info.dtype}; this case is not implemented faithfully"
-        )
 
 
 BOUNDARY_KINDS = ("TRIP_LIMIT", "ITERATOR", "RECURRENCE", "LOOP_OUTPUT")
@@ -245,10 +232,13 @@ def _set_body(loop: Loop, nodes: list[Node]) -> None:
     produced = {k for n in nodes for k in n.outputs}
     produced.update(n.outputs[0] for n in loop.iterators + loop.recurrences)
     loop.body = _topological(nodes)
-    if loop.trip_while is not None:
-        needed = _ancestors(loop.body, loop.trip_while.inputs[0])
-        loop.cond_plan = [n for n in loop.body if n.index in needed]
-        loop.rest_plan = [n for n in loop.body if n.index not in needed]
+    loop.scope = Scope(loop.graph, loop.body, loop.unknown)
+    wanted = [r.inputs[1] for r in loop.recurrences if len(r.inputs) > 1]
+    for o in loop.outputs:
+        wanted.append(o.inputs[0])
+        if o.attrs["kind"] != "LAST_VALUE" and len(o.inputs) > 1 and o.inputs[1] in produced:
+            wanted.append(o.inputs[1])  # a length computed in the body
+    loop.wanted = tuple(dict.fromkeys(k for k in wanted if k is not None))
     external: dict[int, None] = {}
     for node in loop.body + loop.boundaries():
         for k in node.inputs:
@@ -282,15 +272,3 @@ def _topological(nodes: list[Node]) -> list[Node]:
             order.append(node)
             stack.pop()
     return order
-
-
-def _ancestors(plan: list[Node], key: int) -> set[int]:
-    producer = {k: n for n in plan for k in n.outputs}
-    seen: set[int] = set()
-    frontier = [key]
-    while frontier:
-        node = producer.get(frontier.pop())
-        if node is not None and node.index not in seen:
-            seen.add(node.index)
-            frontier.extend(k for k in node.inputs if k is not None)
-    return seen
