@@ -148,7 +148,7 @@ def test_dynamic_dims_resolve_from_the_arrays(variant):
         assert max_error(got[name], want) <= TOLERANCE, name
 
 
-#: Beyond the matrix: ONNX features trtrnn itself refuses (SEMANTICS.md §8) but TensorRT's parser lowers,
+#: Beyond the matrix: ONNX features (trtrnn imports them too since issue 12) that TensorRT's parser lowers,
 #: exercising more layer attributes (peephole products, CLIP, activation alpha/beta). Left out because
 #: the parser's lowering and onnxruntime disagree, not because of the evaluator:
 #: - Softplus: the parser emits SOFTPLUS with alpha = beta = 0 (onnx-tensorrt's RNN defaults), so by
