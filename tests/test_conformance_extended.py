@@ -75,6 +75,20 @@ def test_the_suite_loads_the_extended_source() -> None:
     assert "extended" in dict(iter_sources())
 
 
+def test_docs_count_the_extended_families() -> None:
+    from collections import Counter
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
+    by_source = Counter(c.source for c in CASES)
+    assert (
+        f"| extended | {len(CASES)}: the families of docs/semantics.md §2.1-2.4 (below); "
+        f"{by_source['onnx']} are reported under source onnx, {by_source['matrix']} under matrix, "
+        f"{by_source['torch']} under torch |"
+    ) in docs
+    assert all("LSTM" in c.id for c in CASES if c.spec.op == RNNOperation.LSTM)  # ids name the op
+
+
 @pytest.mark.parametrize("op", list(RNNOperation))
 def test_properties_reach_the_extended_space_only_when_expressible(op: RNNOperation) -> None:
     seen: set[Feature] = set()

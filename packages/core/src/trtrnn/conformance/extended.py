@@ -262,7 +262,7 @@ def torch_cases() -> list[Case]:
         }
         cases.append(
             Case(
-                f"torch-{name}",
+                f"torch-{name.replace('lstmp', 'LSTMP')}",
                 spec,
                 x,
                 "torch",
