@@ -417,3 +417,33 @@ def test_one_expressibility_check_for_the_cli_and_the_suite() -> None:
     static = Backend("static", "x", UNROLLED.build, unsupported={Feature.DYNAMIC_BATCH: "static only"})
     with pytest.raises(InexpressibleError, match="static cannot express dynamic batch"):
         build_network(static, spec.replace(seq_lengths=None), None, dynamic_batch=True)
+
+
+def test_an_evaluated_failure_names_the_first_tensor_gone_non_finite() -> None:
+    """The diff uses the evaluator's every tensor (`evaluate(..., intermediate=True)`)."""
+
+    def log_of_negative(network, spec, inputs):
+        outputs = unrolled_rnn(network, spec, inputs)
+        shift = np.full((1, 1, 1), 1e3, np.float32)
+        keep_alive(network, shift)
+        t = trt.load()
+        lowered = network.add_elementwise(
+            outputs.output, network.add_constant(shift.shape, shift).get_output(0), t.ElementWiseOperation.SUB
+        ).get_output(0)
+        log = network.add_unary(lowered, t.UnaryOperation.LOG).get_output(0)
+        log.name = "log_of_negative"  # NaN from here on: the output that reads it is the second
+        return RNNOutputs(network.add_unary(log, t.UnaryOperation.ABS).get_output(0), outputs.hidden)
+
+    result = CaseRun(Backend("nan", "x", log_of_negative), relu_case()).run("evaluated")
+    assert result.status == Status.FAIL
+    assert result.detail.endswith(
+        "first tensor with NaN/inf in the evaluation: 'log_of_negative' (2, 3, 4) (24 elements)"
+    )
+
+    def doubled(network, spec, inputs):
+        outputs = unrolled_rnn(network, spec, inputs)
+        twice = network.add_elementwise(outputs.output, outputs.output, trt.load().ElementWiseOperation.SUM)
+        return RNNOutputs(twice.get_output(0), outputs.hidden)
+
+    wrong = CaseRun(Backend("doubled", "x", doubled), relu_case()).run("evaluated")
+    assert wrong.status == Status.FAIL and wrong.detail.endswith("named tensors is finite")

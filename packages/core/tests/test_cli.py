@@ -15,7 +15,7 @@ from trtrnn.spec import RNNSpec
 from trtrnn.specfile import save_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
-COMMANDS = ("backends", "conformance", "build", "inspect", "demo", "bench")
+COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "demo", "bench")
 needs_loop = pytest.mark.skipif(
     "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
 )
@@ -332,3 +332,20 @@ def test_build_and_inspect_show_the_extensions(tmp_path: Path) -> None:
     refused = trtrnn("build", tmp_path / "lstm.onnx", "--backend", "rnn-v2", "-o", tmp_path / "v2.engine")
     assert refused.returncode == 1
     assert "TensorRT 8's IRNNv2Layer" in refused.stderr and not (tmp_path / "v2.engine").exists()
+
+
+@needs_loop
+def test_inspect_tensors_lists_every_tensor_of_an_evaluation(spec_file: Path) -> None:
+    from trtrnn.reference import forward
+    from trtrnn.specfile import load_spec
+
+    result = trtrnn("inspect", spec_file, "--backend", "rnn-loop", "--tensors")
+    assert result.returncode == 0, result.stderr
+    listing = result.stdout.split("tensors of a CPU evaluation (the file's input;")[1].splitlines()[1:]
+    rows = {line.split()[0]: line for line in listing}
+    spec, x = load_spec(spec_file)
+    want = forward(spec, x).as_dict()["output"]  # the oracle, not the evaluator, gives the range
+    fields = rows["output"].split()
+    assert fields[1:5] == ["[3,", "5,", "16]", "float32"] and fields[5] == "min" and fields[7] == "max"
+    np.testing.assert_allclose([float(fields[6]), float(fields[8])], [want.min(), want.max()], rtol=1e-5)
+    assert list(rows)[:3] == ["input", "hidden_state", "cell_state"] and len(rows) > 20

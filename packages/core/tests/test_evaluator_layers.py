@@ -690,6 +690,8 @@ def test_intermediate_returns_every_named_tensor_loop_bodies_stacked_per_iterati
     np.testing.assert_array_equal(got["picked"], [[0, 1], [2, 3], [-4, -5], [-6, -7]])
     np.testing.assert_array_equal(got["negated"], [[-4, -5], [-6, -7]])
     assert set(evaluate(net.network, net.feeds)) == {"out0"}
+    names = list(got)  # inputs first, then in the order computed
+    assert names[0] == "x" and names.index("picked") < names.index("out0")
 
 
 def test_assertion_runs_even_when_no_output_needs_it():

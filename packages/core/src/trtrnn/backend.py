@@ -105,6 +105,21 @@ def takes_name(build: Callable[..., Any]) -> bool:
     )
 
 
+class OnnxRewriter(Protocol):
+    """Replaces the RNN/GRU/LSTM nodes of a whole ONNX model by a lowering expressed in ONNX nodes
+    (`trtrnn rewrite`, `trtrnn build model.onnx`, `trtrnn inspect model.onnx`).
+
+    `plan(model)` lists, per RNN node, what `rewrite` will do (objects with `name`, `op_type`, `action`
+    "lower" / "keep" / "refuse" and `detail`); `rewrite(model)` returns an object with `.model` (the
+    new ModelProto), `.nodes` (those plans) and `.notes` (lines for the user, e.g. a raised opset).
+    `model` is a path, bytes or an onnx.ModelProto.
+    """
+
+    def plan(self, model: Any, *, keep_unsupported: bool = False) -> list[Any]: ...
+
+    def rewrite(self, model: Any, *, keep_unsupported: bool = False, allow_none: bool = False) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Backend:
     """A registered backend.
@@ -114,7 +129,8 @@ class Backend:
     `(True, "")` or `(False, why)`. `lowering` declares that `build` puts the whole contract onto
     modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
     compatibility APIs lower onto such a backend where TensorRT lacks their layer
-    (`trtrnn.registry.lowering`).
+    (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
+    backend's lowering (`trtrnn.registry.onnx_rewriter`).
     """
 
     name: str
@@ -123,6 +139,7 @@ class Backend:
     unsupported: Mapping[Feature, str] = field(default_factory=dict)
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
+    onnx_rewriter: OnnxRewriter | None = None
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):

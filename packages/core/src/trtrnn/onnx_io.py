@@ -354,6 +354,53 @@ def runtime_input_placeholders(spec: RNNSpec, model: onnx.ModelProto | str | Pat
     return placeholders
 
 
+#: The inputs of an RNN/GRU/LSTM node that hold weights (W, R, B, and LSTM's peepholes P).
+WEIGHT_INPUTS = {1: "W", 2: "R", 3: "B", 7: "P"}
+
+
+def node_spec(graph: Any, node: Any, *, max_seq_length: int = 1, batch_size: int = 1) -> RNNSpec:
+    """One RNN/GRU/LSTM node of a whole model's `graph` as a one-stack-layer RNNSpec.
+
+    For rewriting a node in place: the weights (W, R, B, P) are read from the graph's constants, while
+    sequence_lens and the initial states stay run-time tensors (the spec leaves them unset). The
+    node's `layout` only arranges its tensors, so it is not the spec's concern and is ignored here;
+    every other attribute is imported exactly as `from_onnx` does (and refused where it refuses).
+    T and B are not read from the graph (they may be dynamic): `max_seq_length` / `batch_size` stand
+    in for them. Raises SpecError naming the node for a weight that is not a constant.
+    """
+    from onnx import TensorProto, helper
+
+    values = _Values(graph, {})
+    where = f"onnx {node.op_type} node {node.name!r}" if node.name else f"onnx {node.op_type} node"
+    if len(node.input) < 3 or not node.input[1] or not node.input[2]:
+        raise SpecError(
+            f"{where}: inputs X, W and R are required (ONNX's {node.op_type}); got {list(node.input)}"
+        )
+    given = {}
+    for position, what in WEIGHT_INPUTS.items():
+        name = node.input[position] if len(node.input) > position else ""
+        if not name:
+            continue
+        value = values.get(name)
+        if value is None:
+            raise SpecError(
+                f"{where}: input {what} ({name!r}) is computed or fed at run time; the lowering needs the "
+                "weights as initializers or Constant nodes"
+            )
+        given[name] = value
+    attrs = [a for a in node.attribute if a.name != "layout"]
+    lone = helper.make_node(node.op_type, list(node.input), list(node.output), name=node.name)
+    lone.attribute.extend(attrs)
+    w = given[node.input[1]]
+    x_info = helper.make_tensor_value_info(
+        node.input[0], TensorProto.FLOAT, [max_seq_length, batch_size, int(w.shape[-1])]
+    )
+    others = [n for n in dict.fromkeys(node.input[1:]) if n and n not in given]
+    inputs = [x_info, *(helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in others)]
+    mini = helper.make_model(helper.make_graph([lone], "node", inputs, []))
+    return from_onnx(mini, given, max_seq_length=max_seq_length, batch_shape=(batch_size,))
+
+
 class _Values:
     """Constant values of a graph: initializers, Constant nodes, given inputs, and Identity/Slice/Cast
     of those (enough for per-layer states sliced from one [L', B, H] input)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pluggy
 
 from trtrnn import hookspecs
-from trtrnn.backend import Backend
+from trtrnn.backend import Backend, OnnxRewriter
 from trtrnn.errors import BackendError, BackendNotInstalledError
 from trtrnn.spec import EXTENDED_FEATURES
 
@@ -139,6 +139,21 @@ def lowering() -> Backend:
         reasons = "; ".join(f"{b.name}: {b.availability()[1]}" for b in candidates)
         raise BackendError(f"no lowering backend is available here ({reasons})")
     return next((b for b in ready if b.name == DEFAULT_LOWERING), ready[0])
+
+
+def onnx_rewriter() -> OnnxRewriter:
+    """The ONNX rewriter of the installed lowering backends (DEFAULT_LOWERING's when it has one).
+
+    It needs no TensorRT (it writes ONNX), so availability is not asked. BackendNotInstalledError
+    says what to install when no installed backend has one.
+    """
+    found = [b for b in _installed().values() if b.onnx_rewriter is not None]
+    if not found:
+        raise BackendNotInstalledError(
+            "no installed backend rewrites ONNX models (a lowering backend with `onnx_rewriter`): "
+            "pip install trtrnn-loop"
+        )
+    return next((b for b in found if b.name == DEFAULT_LOWERING), found[0]).onnx_rewriter
 
 
 def compatibility_availability(api: str, native: bool) -> tuple[bool, str]:

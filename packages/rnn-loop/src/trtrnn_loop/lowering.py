@@ -31,12 +31,14 @@ import numpy as np
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import Feature, RNNSpec
 from trtrnn_loop import cells, params
 from trtrnn_loop.graph import STEPS, Graph
 from trtrnn_loop.trt_target import TrtGraph
 
 DIRECTION_TAGS = ("fwd", "bwd")
+#: Spec features this lowering does not build (refused, never ignored): the backend's `unsupported`.
+NOT_YET_LOWERED: dict[Feature, str] = {}
 #: The first layer every add_rnn adds (`<name>.input.flatten`): how a used name is recognised.
 INPUT_FLATTEN = "input.flatten"
 

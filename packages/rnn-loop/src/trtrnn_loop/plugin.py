@@ -7,7 +7,8 @@ from collections.abc import Callable
 import trtrnn
 from trtrnn import trt
 from trtrnn.backend import Backend
-from trtrnn_loop.lowering import add_rnn
+from trtrnn_loop import rewrite
+from trtrnn_loop.lowering import NOT_YET_LOWERED, add_rnn
 
 
 def _availability() -> tuple[bool, str]:
@@ -20,9 +21,10 @@ BACKEND = Backend(
     name="rnn-loop",
     description="every RNN feature on ILoop: hoisted input projection, one fused recurrent matmul per step",
     build=add_rnn,
-    unsupported={},
+    unsupported=NOT_YET_LOWERED,
     availability=_availability,
     lowering=True,
+    onnx_rewriter=rewrite,  # the module: rewrite.plan and rewrite.rewrite
 )
 
 

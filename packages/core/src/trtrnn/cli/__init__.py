@@ -1,4 +1,5 @@
-"""The `trtrnn` command: what is installed, run the conformance suite, build, inspect, demo, bench.
+"""The `trtrnn` command: what is installed, run the conformance suite, build, rewrite, inspect, demo,
+bench.
 
 Every subcommand has `--help`. Results go to stdout, progress to stderr, and errors are one line
 (`trtrnn: error: ...`) unless `--debug` asks for the traceback; the error's class picks the exit code
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from trtrnn.cli import backends, bench, build, conformance, demo, inspect
+from trtrnn.cli import backends, bench, build, conformance, demo, inspect, rewrite
 from trtrnn.cli.args import load_problem
 from trtrnn.cli.exits import EXIT_CODES, FAILURE, OK, UNAVAILABLE, USAGE, Unavailable, exit_for
 
@@ -47,7 +48,7 @@ class Command(Protocol):
 
 
 #: The subcommands, in `--help` order.
-COMMANDS: tuple[Command, ...] = (backends, conformance, build, inspect, demo, bench)
+COMMANDS: tuple[Command, ...] = (backends, conformance, build, rewrite, inspect, demo, bench)
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:

@@ -22,11 +22,12 @@ MODEL_HELP = "a trtrnn spec (.npz/.json), a PyTorch state dict .npz, or .onnx"
 
 
 # ---- backend ---------------------------------------------------------------------------
-def add_backend_argument(parser: argparse.ArgumentParser, help_text: str, default: str | None = None) -> None:
-    """`--backend NAME`: required unless `default` is given."""
-    parser.add_argument(
-        "--backend", required=default is None, default=default, metavar="NAME", help=help_text
-    )
+def add_backend_argument(
+    parser: argparse.ArgumentParser, help_text: str, default: str | None = None, required: bool | None = None
+) -> None:
+    """`--backend NAME`: required unless `default` is given (or `required=False`)."""
+    required = default is None if required is None else required
+    parser.add_argument("--backend", required=required, default=default, metavar="NAME", help=help_text)
 
 
 def available_backend(name: str) -> Backend:

@@ -140,9 +140,12 @@ class CaseRun:
             return evaluate(net.network, feeds)
 
         try:
-            return self._judge(run, net.feeds)
+            result = self._judge(run, net.feeds)
         except UnsupportedLayerError as exc:
             return TierResult(Status.NOT_RUN, f"the CPU evaluator cannot run this network: {exc}")
+        if result.status == Status.FAIL:
+            result.detail += first_non_finite(net.network, net.feeds)
+        return result
 
     def _executed(self) -> TierResult:
         unavailable = execution_unavailable()
@@ -214,6 +217,22 @@ def judge(case: Case, observed: list[Observed]) -> TierResult:
     tolerance = case.judged_by()
     comparisons = [(o.label, compare(o.case.expected_outputs(), o.outputs, tolerance)) for o in observed]
     return _verdict(case, comparisons)
+
+
+def first_non_finite(network: object, feeds: dict[str, np.ndarray]) -> str:
+    """A line for a failure's diff from the evaluator's every tensor (`intermediate=True`): the
+    first, in the order computed, holding a NaN or an infinity (where a wrong number often starts)."""
+    from trtrnn import evaluate
+
+    try:
+        values = evaluate(network, dict(feeds), intermediate=True)
+    except Exception:  # the failure itself is the news; this line is only a hint
+        return ""
+    for name, value in values.items():
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            bad = int(value.size - np.isfinite(value).sum())
+            return f"\nfirst tensor with NaN/inf in the evaluation: {name!r} {value.shape} ({bad} elements)"
+    return f"\nevery one of the evaluation's {len(values)} named tensors is finite"
 
 
 def execution_unavailable() -> TierResult | None:

@@ -34,9 +34,10 @@ class Program:
     def run(self, inputs: dict[str, np.ndarray], *, intermediate: bool = False) -> dict[str, np.ndarray]:
         """Every marked output by name (fresh arrays), from input arrays keyed by input name.
 
-        `intermediate=True` returns every named tensor the evaluation computed instead (inputs and
-        outputs included): outer tensors as they are, a loop body's tensors stacked over the
-        iterations that computed them on a new leading axis (omitted where their shapes differ).
+        `intermediate=True` returns every named tensor the evaluation computed instead, inputs first,
+        then in the order computed (outputs included): outer tensors as they are, a loop body's
+        tensors stacked over the iterations that computed them on a new leading axis (omitted where
+        their shapes differ).
         """
         env = self._feed(inputs)
         trace: Trace | None = {} if intermediate else None
@@ -47,11 +48,13 @@ class Program:
         return self._intermediate(env, trace)
 
     def _intermediate(self, env: Env, trace: Trace) -> dict[str, np.ndarray]:
-        found = {self.graph.tensor_name(k): np.array(v, copy=True) for k, v in env.items()}
+        """Inputs, then every computed tensor in the order first computed (outer ones as they are,
+        loop bodies' stacked over their iterations)."""
+        found = {self.graph.tensor_name(k): np.array(env[k], copy=True) for k in self.graph.inputs}
         for key, values in trace.items():
-            if key in env:  # an outer tensor: its one value is in env
-                continue
-            if len({v.shape for v in values}) == 1:
+            if key in env:  # an outer tensor: its one value
+                found[self.graph.tensor_name(key)] = np.array(env[key], copy=True)
+            elif len({v.shape for v in values}) == 1:
                 found[self.graph.tensor_name(key)] = np.stack(values)
         return found
 

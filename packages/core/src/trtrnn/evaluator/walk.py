@@ -28,8 +28,16 @@ Trace = dict[int, list[np.ndarray]]
 class Scope:
     """Nodes that run together: the outer network (loops as one node each) or one loop body."""
 
-    def __init__(self, graph: Graph, nodes: Sequence[Node], unknown: Callable[[int], Exception]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        nodes: Sequence[Node],
+        unknown: Callable[[int], Exception],
+        check: Callable[[Graph, Node, int, np.ndarray], None] | None = None,
+    ) -> None:
         self.graph = graph
+        #: what every computed value must satisfy (TensorRT's declared shape and dtype, by default)
+        self.check = check or check_output
         self.producer: dict[int, Node] = {k: n for n in nodes for k in n.outputs}
         self.assertions = [n for n in nodes if n.kind == "ASSERTION"]
         self.unknown = unknown  # the error for a tensor no node of this scope produces
@@ -54,12 +62,28 @@ class Scope:
         plan = self._plans.get(key)
         if plan is not None:
             for node in plan:
-                execute(self.graph, node, env, check, trace)
+                self._execute(node, env, check, trace)
             return
         roots = [self._producer(k) for k in dict.fromkeys(wanted) if k not in env]
         ran = self._demand(roots + (self.assertions if assertions else []), env, check, trace)
         if self._static:
             self._plans[key] = ran
+
+    def _execute(self, node: Node, env: Env, check: bool, trace: Trace | None) -> None:
+        """Run one node on the values in `env` (an untaken branch reads as None); store its outputs."""
+        args = [env.get(k) for k in node.inputs]
+        loop = node.attrs.get("loop")
+        outs = loop.run(args, trace) if loop is not None else node.kernel(args)  # type: ignore[misc]
+        if len(outs) != len(node.outputs):
+            raise UnsupportedLayerError(
+                f"{node.describe()}: computed {len(outs)} outputs, expected {len(node.outputs)}"
+            )
+        for k, v in zip(node.outputs, outs):
+            if check:
+                self.check(self.graph, node, k, v)
+            env[k] = v
+            if trace is not None:
+                trace.setdefault(k, []).append(v)
 
     def _producer(self, key: int) -> Node:
         node = self.producer.get(key)
@@ -96,28 +120,11 @@ class Scope:
                     )
                 stack.extend(self._producer(k) for k in missing)
                 continue
-            execute(self.graph, node, env, check, trace)
+            self._execute(node, env, check, trace)
             ran.append(node)
             done.add(id(node))
             stack.pop()
         return ran
-
-
-def execute(graph: Graph, node: Node, env: Env, check: bool, trace: Trace | None) -> None:
-    """Run one node on the values in `env` (an untaken branch reads as None) and store its outputs."""
-    args = [env.get(k) for k in node.inputs]
-    loop = node.attrs.get("loop")
-    outs = loop.run(args, trace) if loop is not None else node.kernel(args)  # type: ignore[misc]
-    if len(outs) != len(node.outputs):
-        raise UnsupportedLayerError(
-            f"{node.describe()}: computed {len(outs)} outputs, expected {len(node.outputs)}"
-        )
-    for k, v in zip(node.outputs, outs):
-        if check:
-            check_output(graph, node, k, v)
-        env[k] = v
-        if trace is not None:
-            trace.setdefault(k, []).append(v)
 
 
 def check_output(graph: Graph, node: Node, key: int, value: np.ndarray) -> None:

@@ -1,0 +1,308 @@
+"""`rewrite` on whole ONNX models: the committed models of tests/models (exported from PyTorch by
+make_models.py, and hand-built for what PyTorch never exports).
+
+The oracle is onnxruntime on the original model (or, where onnxruntime refuses the original, on an
+equivalent model built independently here); the rewritten model is judged by onnxruntime (the same
+numbers), by TensorRT's own ONNX parser + builder (built tier), and by trtrnn's CPU evaluator on the
+parsed network (evaluated tier).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper  # noqa: E402
+
+from trtrnn import trt  # noqa: E402
+from trtrnn.errors import ShapeError, SpecError  # noqa: E402
+from trtrnn_loop.rewrite import ModelError, plan, rewrite  # noqa: E402
+
+MODELS = Path(__file__).resolve().parent / "models"
+#: model -> (sizes of its dynamic dims, the RNN nodes rewrite lowers)
+CASES = {
+    "ocr_conv_bilstm": ({"batch": 2, "width": 12}, 1),
+    "gru_stack_h0": ({"batch": 3, "steps": 5}, 2),
+    "tagger_emb_bigru_rnn": ({"batch": 2, "steps": 7}, 2),
+    "lstm_forecaster": ({"batch": 4, "steps": 6}, 2),
+    "seqlens_bilstm": ({"B": 3, "T": 5}, 1),
+    "layout1_gru": ({"B": 2, "T": 4}, 1),
+}
+#: float32 loops over a few steps: both sides accumulate differently (fused vs per-gate matmuls)
+TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
+needs_trt = pytest.mark.skipif(not trt.available(), reason="no TensorRT installed")
+
+
+def _load(name: str) -> onnx.ModelProto:
+    return onnx.load(str(MODELS / f"{name}.onnx"))
+
+
+def _feeds(model: onnx.ModelProto, sizes: dict[str, int], seed: int = 0) -> dict[str, np.ndarray]:
+    """Random feeds for the graph inputs; int64 inputs are token ids, int32 ones sequence lengths."""
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for value in model.graph.input:
+        tensor = value.type.tensor_type
+        shape = [d.dim_value if d.HasField("dim_value") else sizes[d.dim_param] for d in tensor.shape.dim]
+        if tensor.elem_type == TensorProto.INT64:
+            feeds[value.name] = rng.integers(0, 30, shape)
+        elif tensor.elem_type == TensorProto.INT32:
+            steps = sizes.get("T", sizes.get("steps"))
+            feeds[value.name] = rng.integers(1, steps + 1, shape).astype(np.int32)
+        else:
+            feeds[value.name] = rng.standard_normal(shape).astype(np.float32)
+    return feeds
+
+
+def _ort(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds), strict=True))
+
+
+def _layout0_twin(model: onnx.ModelProto) -> onnx.ModelProto:
+    """layout1_gru as onnxruntime can run it: the same GRU node with layout 0, fed and read through
+    Transposes (onnxruntime refuses layout=1; this oracle owes nothing to the rewrite)."""
+    twin = onnx.ModelProto()
+    twin.CopyFrom(model)
+    (node,) = twin.graph.node
+    for attr in list(node.attribute):
+        if attr.name == "layout":
+            node.attribute.remove(attr)
+    x, h0, y, y_h = node.input[0], node.input[5], node.output[0], node.output[1]
+    node.input[0], node.input[5], node.output[0], node.output[1] = "X_tbe", "h0_kbh", "Y_tkbh", "Y_h_kbh"
+    glue = [
+        helper.make_node("Transpose", [x], ["X_tbe"], perm=[1, 0, 2]),
+        helper.make_node("Transpose", [h0], ["h0_kbh"], perm=[1, 0, 2]),
+    ]
+    after = [
+        helper.make_node("Transpose", ["Y_tkbh"], [y], perm=[2, 0, 1, 3]),
+        helper.make_node("Transpose", ["Y_h_kbh"], [y_h], perm=[1, 0, 2]),
+    ]
+    nodes = [*glue, node, *after]
+    del twin.graph.node[:]
+    twin.graph.node.extend(nodes)
+    return twin
+
+
+def _oracle(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return _ort(_layout0_twin(model) if name == "layout1_gru" else model, feeds)
+
+
+# ---- onnxruntime: the rewritten model computes what the original does --------------------------
+@pytest.mark.parametrize("name", list(CASES))
+def test_rewritten_model_matches_the_original_on_onnxruntime(name):
+    model = _load(name)
+    sizes, lowered = CASES[name]
+    result = rewrite(model)
+    assert [n.action for n in result.nodes] == ["lower"] * lowered
+    assert not [n for n in result.model.graph.node if n.op_type in ("RNN", "GRU", "LSTM")]
+    for seed, scale in ((0, 1), (1, 2)):  # dynamic batch and length stay dynamic: two sizes
+        feeds = _feeds(model, {k: v * scale if k != "width" else v for k, v in sizes.items()}, seed)
+        want, got = _oracle(name, model, feeds), _ort(result.model, feeds)
+        assert set(got) == set(want)
+        for key in want:
+            np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_graph_inputs_outputs_and_opset_are_kept(name):
+    model = _load(name)
+    out = rewrite(model).model
+    assert [i.SerializeToString() for i in out.graph.input] == [
+        i.SerializeToString() for i in model.graph.input
+    ]
+    assert [o.SerializeToString() for o in out.graph.output] == [
+        o.SerializeToString() for o in model.graph.output
+    ]
+    assert [(o.domain, o.version) for o in out.opset_import] == [
+        (o.domain, o.version) for o in model.opset_import
+    ]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_node_is_one_matmul_outside_and_one_loop_with_one_matmul(name):
+    model = _load(name)
+    out = rewrite(model).model
+    loops = [n for n in out.graph.node if n.op_type == "Loop"]
+    assert len(loops) == CASES[name][1]
+    for loop in loops:
+        (body,) = [a.g for a in loop.attribute if a.name == "body"]
+        assert [n.name.rsplit(".", 1)[-1] for n in body.node if n.op_type == "MatMul"] == ["recurrent_matmul"]
+    projections = [n for n in out.graph.node if n.name.endswith(".input_matmul")]
+    assert len(projections) == CASES[name][1]
+
+
+# ---- TensorRT's parser on the rewritten model: built and evaluated tiers ------------------------
+def _parse(model: onnx.ModelProto) -> tuple[object, object, object]:
+    t = trt.load()
+    builder, network = trt.create_network()
+    parser = t.OnnxParser(network, trt.logger())
+    ok = parser.parse(model.SerializeToString())
+    assert ok, "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+    return builder, network, parser
+
+
+def _profile(network: object, feeds: dict[str, np.ndarray]) -> dict:
+    """min = opt = max = the feeds' shapes for every dynamic input."""
+    profile = {}
+    for i in range(network.num_inputs):
+        tensor = network.get_input(i)
+        if -1 in tuple(tensor.shape):
+            shape = feeds[tensor.name].shape
+            profile[tensor.name] = (shape, shape, shape)
+    return profile
+
+
+@needs_trt
+@pytest.mark.parametrize("name", list(CASES))
+def test_tensorrt_parses_and_builds_the_rewritten_model(name):
+    from trtrnn.network import serialize_network
+    from trtrnn_loop.structure import loop_bodies
+
+    model = _load(name)
+    feeds = _feeds(model, CASES[name][0])
+    builder, network, _parser = _parse(rewrite(model).model)
+    bodies = loop_bodies(network)
+    assert len(bodies) == CASES[name][1]  # one ILoop per RNN node (per stack layer), both directions in it
+    assert all(b.count("MATRIX_MULTIPLY") == 1 for b in bodies.values())
+    assert len(serialize_network(builder, network, _profile(network, feeds))) > 0
+
+
+#: The CPU evaluator has no convolution kernel: the OCR model is judged built, not evaluated.
+EVALUATED = [n for n in CASES if n != "ocr_conv_bilstm"]
+
+
+@needs_trt
+@pytest.mark.parametrize("name", EVALUATED)
+def test_evaluated_parsed_network_matches_onnxruntime_on_the_original(name):
+    import trtrnn
+
+    model = _load(name)
+    feeds = _feeds(model, CASES[name][0], seed=3)
+    _builder, network, _parser = _parse(rewrite(model).model)
+    got = trtrnn.evaluate(network, feeds)
+    want = _oracle(name, model, feeds)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
+
+
+@needs_trt
+def test_the_parsers_layout_1_network_contradicts_itself_and_the_rewrite_is_right():
+    """TensorRT's parser does not honour layout=1 inside its loop: the hidden state it iterates has
+    the shape of [T, B, E] read as batch-major (B x T rows), so the loop's Y_h comes out [3, 3, 6] where
+    the network declares [B, 1, H]; the evaluator refuses to run such a network. The rewritten model,
+    parsed by the same parser, matches onnxruntime on the layout-0 twin."""
+    import trtrnn
+    from trtrnn.errors import UnsupportedLayerError
+
+    model = _load("layout1_gru")
+    feeds = _feeds(model, {"B": 3, "T": 3}, seed=5)
+    _b, theirs, _p = _parse(model)
+    with pytest.raises(
+        UnsupportedLayerError,
+        match=r"computed shape \(3, 3, 6\) for 'Y_h' but TensorRT declares \(-1, 1, 6\)",
+    ):
+        trtrnn.evaluate(theirs, feeds)
+    _b2, ours, _p2 = _parse(rewrite(model).model)
+    got, want = trtrnn.evaluate(ours, feeds), _oracle("layout1_gru", model, feeds)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], err_msg=key, **TOLERANCE)
+
+
+# ---- what rewrite refuses, keeps, and says ------------------------------------------------------
+def test_plan_lists_every_rnn_node_with_what_rewrite_will_do():
+    plans = plan(_load("tagger_emb_bigru_rnn"))
+    assert [(p.op_type, p.action) for p in plans] == [("GRU", "lower"), ("RNN", "lower")]
+    assert "GRU bidirection H=8" in plans[0].detail and "T=dynamic, B=dynamic" in plans[0].detail
+    assert "RELU unidirection" in plans[1].detail
+
+
+def test_an_attribute_outside_the_semantics_is_refused_naming_node_and_attribute():
+    with pytest.raises(SpecError, match=r"GRU node 'gru_0'.*linear_before_reset=0.*--keep-unsupported"):
+        rewrite(_load("gru_lbr0"))
+
+
+def test_keep_unsupported_leaves_the_node_as_it_was():
+    model = _load("gru_lbr0")
+    result = rewrite(model, keep_unsupported=True)
+    assert [n.action for n in result.nodes] == ["keep"]
+    assert [n.SerializeToString() for n in result.model.graph.node] == [
+        n.SerializeToString() for n in model.graph.node
+    ]
+
+
+def test_a_model_without_rnn_nodes_is_refused_unless_allowed():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    model = helper.make_model(helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y]))
+    with pytest.raises(ModelError, match="no RNN, GRU or LSTM node"):
+        rewrite(model)
+    result = rewrite(model, allow_none=True)
+    assert result.nodes == [] and result.model.SerializeToString() == model.SerializeToString()
+
+
+def test_a_corrupt_file_is_not_an_onnx_model(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x07this is not protobuf\xff\xff\xff")
+    with pytest.raises(ModelError, match=r"bad\.onnx: not an ONNX model"):
+        rewrite(bad)
+    with pytest.raises(ModelError, match=r"missing\.onnx: cannot be read"):
+        rewrite(tmp_path / "missing.onnx")
+
+
+def test_weights_fed_at_run_time_are_refused_naming_the_node():
+    model = _load("gru_stack_h0")
+    node = next(n for n in model.graph.node if n.op_type == "GRU")
+    weight = next(i for i in model.graph.initializer if i.name == node.input[1])
+    model.graph.input.append(helper.make_tensor_value_info(weight.name, TensorProto.FLOAT, list(weight.dims)))
+    model.graph.initializer.remove(weight)
+    with pytest.raises(SpecError, match=rf"GRU node '{node.name}': input W .* run time"):
+        rewrite(model)
+
+
+def test_weights_that_contradict_hidden_size_are_refused():
+    model = _load("seqlens_bilstm")
+    (node,) = model.graph.node
+    for attr in node.attribute:
+        if attr.name == "hidden_size":
+            attr.i = 5  # W is [2, 24, 5]: 4 gates x 6
+    with pytest.raises(ShapeError, match=r"onnx W of layer 0: shape \(2, 24, 5\); expected \(2, 20, 5\)"):
+        rewrite(model)
+
+
+def test_an_old_opset_is_raised_and_said():
+    model = _load("seqlens_bilstm")
+    model.opset_import[0].version = 9
+    feeds = _feeds(model, {"B": 2, "T": 4})
+    result = rewrite(model)
+    assert result.notes == ["opset raised from 9 to 11 (the Loop, Range and Slice forms the rewrite emits)"]
+    for key, value in _ort(model, feeds).items():
+        np.testing.assert_allclose(_ort(result.model, feeds)[key], value, **TOLERANCE)
+
+
+def test_a_whole_model_with_a_static_batch_and_length_keeps_them_static():
+    from trtrnn.onnx_io import onnx_feeds, to_onnx
+    from trtrnn.spec import RNNSpec
+
+    spec = RNNSpec.random(
+        2, op="LSTM", direction="BIDIRECTION", num_layers=2, hidden_size=5, batch_shape=(3,),
+        max_seq_length=4, seq_lengths="ragged", states=True,
+    )  # fmt: skip
+    model = to_onnx(spec)
+    out = rewrite(model).model
+    assert not [n for n in out.graph.node if n.op_type == "Shape"]  # no run-time shape arithmetic
+    feeds = onnx_feeds(spec, spec.random_input(1))
+    for key, value in _ort(model, feeds).items():
+        np.testing.assert_allclose(_ort(out, feeds)[key], value, err_msg=key, **TOLERANCE)
+
+
+def test_rewrite_is_found_through_the_registry():
+    from trtrnn import registry
+    from trtrnn_loop import rewrite as module
+
+    assert registry.onnx_rewriter() is module
