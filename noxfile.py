@@ -18,7 +18,11 @@ BACKENDS = {
     "rnn-loop": ["packages/rnn-loop"],
     "rnn-v2": ["packages/rnn-loop", "packages/rnn-v2"],
     "rnn-legacy": ["packages/rnn-loop", "packages/rnn-legacy"],
+    "rnn-persistent": ["packages/rnn-persistent"],
 }
+#: Extras a package is installed with (rnn-persistent: cuda-python and the NVRTC wheel, so CI compiles
+#: every kernel variant without a GPU).
+EXTRAS = {"packages/rnn-persistent": "[cuda]"}
 #: Out-of-tree plugins the `third-party` conformance run installs: one correct, one deliberately wrong.
 FIXTURE_PLUGINS = ["tests/fixtures/trtrnn-example-plugin", "tests/fixtures/trtrnn-wrong-plugin"]
 THIRD_PARTY = "third-party"
@@ -28,11 +32,16 @@ def _implemented(package: str) -> bool:
     return (ROOT / package / "src" / ("trtrnn_" + package.split("-", 1)[1]) / "plugin.py").exists()
 
 
+def _spec(package: str) -> str:
+    """The install argument for a package directory, with its extras."""
+    return package + EXTRAS.get(package, "")
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's unit tests and the cross-package tests, in one env."""
     packages = [p for p in dict.fromkeys(p for pkgs in BACKENDS.values() for p in pkgs) if _implemented(p)]
-    session.install("-e", CORE, *[arg for p in packages for arg in ("-e", p)])
+    session.install("-e", CORE, *[arg for p in packages for arg in ("-e", _spec(p))])
     session.run("pytest", *session.posargs)
 
 
@@ -61,7 +70,7 @@ def conformance(session: nox.Session, backend: str) -> None:
     packages = BACKENDS[backend]
     if not _implemented(packages[-1]):
         session.error(f"backend {backend!r}: not implemented yet ({packages[-1]} has no plugin)")
-    session.install(CORE, *packages)
+    session.install(CORE, *map(_spec, packages))
     session.run(
         "pytest",
         "--pyargs",
@@ -104,7 +113,7 @@ def lint(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: each prints ratios against a baseline measured in the same run."""
     packages = [p for p in dict.fromkeys(p for pkgs in BACKENDS.values() for p in pkgs) if _implemented(p)]
-    session.install(CORE, *packages)
+    session.install(CORE, *map(_spec, packages))
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     if not scripts:
         session.error("no benchmarks/bench_*.py found")

@@ -57,7 +57,7 @@ def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
     """Structure of the network `make()` returns, and the median build time of `repeat` fresh copies."""
     builder, network = make()
     bodies = list(loop_bodies(network).values())
-    flop = sum(_matmul_flop(network.get_layer(i)) for b in bodies for i in b.indices)
+    flop = sum(matmul_flop(network.get_layer(i)) for b in bodies for i in b.indices)
     times = []
     for _ in range(repeat):
         builder, network = make()
@@ -74,7 +74,7 @@ def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
     )
 
 
-def _matmul_flop(layer: object) -> int:
+def matmul_flop(layer: object) -> int:
     """2*m*k*n times the broadcast batch of a MATRIX_MULTIPLY layer; 0 for any other layer."""
     trt_mod = trt.load()
     if layer.type != trt_mod.LayerType.MATRIX_MULTIPLY:

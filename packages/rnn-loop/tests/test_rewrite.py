@@ -128,7 +128,7 @@ def test_graph_inputs_outputs_and_opset_are_kept(name):
 def test_each_node_is_one_matmul_outside_and_one_loop_with_one_matmul(name):
     model = _load(name)
     out = rewrite(model).model
-    loops = [n for n in out.graph.node if n.op_type == "Loop"]
+    loops = [n for n in out.graph.node if n.op_type == "Scan"]
     assert len(loops) == CASES[name][1]
     for loop in loops:
         (body,) = [a.g for a in loop.attribute if a.name == "body"]
@@ -344,7 +344,7 @@ def test_an_old_opset_is_raised_and_said():
     model.opset_import[0].version = 9
     feeds = _feeds(model, {"B": 2, "T": 4})
     result = rewrite(model)
-    assert result.notes == ["opset raised from 9 to 11 (the Loop, Range and Slice forms the rewrite emits)"]
+    assert result.notes == ["opset raised from 9 to 11 (the Scan, Range and Slice forms the rewrite emits)"]
     for key, value in _ort(model, feeds).items():
         np.testing.assert_allclose(_ort(result.model, feeds)[key], value, **TOLERANCE)
 

@@ -1,11 +1,14 @@
 """The ONNX target: `Graph` and `Loop` as ONNX nodes, so the same lowering can replace an ONNX RNN node.
 
-Constants become initializers of the main graph (a Loop body reads them from the outer scope); a
-loop is an ONNX `Loop` whose body is every node added while it is open; `iterate` is a Gather at
-the iteration number, `stacked` a scan output (stacked on axis 0 by ONNX, then transposed to the
-asked axis), `last` a final loop-carried value. N and T may be dynamic: they are read off the input
-with Shape/Slice once, outside the loop, and shapes holding them are concatenated at run time.
-Ops use opset 11 forms (Slice/Clip/Range with tensor inputs, no Squeeze axes), so MIN_OPSET is 11.
+Constants become initializers of the main graph (a loop body reads them from the outer scope). A
+loop is an ONNX `Scan` whose body is every node added while it is open: `iterate` is a scan input
+(`scan_input_axes`), `recurrence` a state, `stacked` a scan output (`scan_output_axes`), `last` a
+final state, so TensorRT's parser maps them straight onto ILoop iterators, recurrences and loop
+outputs (an ONNX `Loop` would need a Gather at the iteration number per iterated tensor, plus the
+parser's iteration counter: 4 to 8 more layers per body, measured). N and T may be dynamic: they are
+read off the input with Shape/Slice once, outside the loop, and shapes holding them are concatenated
+at run time; T is the scan inputs' length. Ops use opset 11 forms (Slice/Clip/Range with tensor
+inputs, negative scan axes allowed, no Squeeze axes), so MIN_OPSET is 11.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 from trtrnn.errors import SpecError
 from trtrnn_loop.graph import ROWS, STEPS, Dims, Graph, Loop
 
-#: The oldest ONNX opset whose forms of Slice, Range, Clip and Loop the target emits.
+#: The oldest ONNX opset whose forms of Slice, Range, Clip and Scan the target emits.
 MIN_OPSET = 11
 
 #: ElementWiseOperation name -> ONNX op.
@@ -32,12 +35,15 @@ _BOOLEAN_RESULT = {"LESS", "GREATER", "EQUAL"}
 
 @dataclass(eq=False)
 class OnnxTensor:
-    """A named ONNX value: `.dtype` a numpy dtype, `.shape` ints (-1 where unknown; the target tracks
-    ranks, and sizes only of the inputs it is given)."""
+    """A named ONNX value: `.dtype` a numpy dtype, `.shape` its dims as far as the target knows them:
+    ints (-1 unknown) and, once `set_steps` / `set_rows` named them, ROWS and STEPS.
+
+    `transposed` records (source, perm) for a Transpose, so a transpose of it can fold into one."""
 
     name: str
     dtype: np.dtype
-    shape: tuple[int, ...] = ()
+    shape: tuple = ()
+    transposed: tuple | None = None
 
     @property
     def rank(self) -> int:
@@ -57,12 +63,13 @@ class OnnxGraph(Graph):
     `nodes` and `initializers` are lists of NodeProto / TensorProto the caller splices into a model.
     """
 
-    def __init__(self, prefix: str, half: bool) -> None:
+    def __init__(self, prefix: str, half: bool, opset: int = MIN_OPSET) -> None:
         super().__init__(prefix, half)
+        self.opset = opset  # the model's: Unsqueeze changed form at 13
         self.initializers: list = []
         self._scopes = [_Scope()]
-        self._rows: OnnxTensor | None = None  # [1] int64 N when dynamic
-        self._steps: OnnxTensor | None = None  # [1] int64 T when dynamic
+        self._sources: dict[Any, tuple[OnnxTensor, int]] = {}  # ROWS / STEPS -> (tensor, axis) holding it
+        self._dim_cache: dict[Any, OnnxTensor] = {}
         self._shape_cache: dict[tuple, OnnxTensor] = {}
         self._int64_lengths: dict[str, OnnxTensor] = {}
         self._used: set[str] = set()
@@ -90,29 +97,42 @@ class OnnxGraph(Graph):
         name: str,
         dtype: Any,
         rank: int | None = None,
+        shape: tuple | None = None,
         **attrs: Any,
     ) -> OnnxTensor:
-        """Add one node with one output named `<prefix>.<name>` of `dtype` and `rank` (default: the
-        highest rank among the inputs, as broadcasting gives)."""
+        """Add one node with one output named `<prefix>.<name>` of `dtype` and `shape` (default: the
+        inputs' broadcast shape, or `rank` unknown dims)."""
         from onnx import helper
 
-        if rank is None:
-            rank = max(i.rank for i in inputs if isinstance(i, OnnxTensor))
-        out = OnnxTensor(self._name(name), np.dtype(dtype), (-1,) * rank)
+        if shape is None:
+            tensors = [i for i in inputs if isinstance(i, OnnxTensor)]
+            shape = _broadcast(*(t.shape for t in tensors)) if rank is None else (-1,) * rank
+        out = OnnxTensor(self._name(name), np.dtype(dtype), tuple(shape))
         names = [i.name if isinstance(i, OnnxTensor) else i for i in inputs]
         self._scopes[-1].nodes.append(helper.make_node(op, names, [out.name], name=out.name, **attrs))
         return out
 
     # ---- symbolic dims --------------------------------------------------------------------------
     def set_steps(self, x: OnnxTensor, axis: int, static_steps: int | None) -> None:
+        """Record T; a dynamic T is dim `axis` of `x` (named STEPS there, read at run time only if needed)."""
         self.steps = static_steps
         if static_steps is None:
-            self._steps = self.shape_slice(x, axis, axis + 1, "steps")
+            x.shape = (*x.shape[:axis], STEPS, *x.shape[axis + 1 :])
+            self._sources[STEPS] = (x, axis)
 
     def set_rows(self, flat: OnnxTensor, static_rows: int | None) -> None:
+        """Record N; a dynamic N is dim 0 of `flat` (named ROWS there)."""
         self.rows = static_rows
         if static_rows is None:
-            self._rows = self.shape_slice(flat, 0, 1, "rows")
+            flat.shape = (ROWS, *flat.shape[1:])
+            self._sources[ROWS] = (flat, 0)
+
+    def _dim_tensor(self, dim: Any) -> OnnxTensor:
+        """The [1] int64 run-time value of ROWS or STEPS, made once, where first needed (outside loops)."""
+        if dim not in self._dim_cache:
+            x, axis = self._sources[dim]
+            self._dim_cache[dim] = self.shape_slice(x, axis, axis + 1, "rows" if dim == ROWS else "steps")
+        return self._dim_cache[dim]
 
     def shape_tensor(self, dims: Dims) -> OnnxTensor:
         """The int64 shape tensor of `dims`, concatenated from constants and the run-time N / T."""
@@ -129,7 +149,7 @@ class OnnxGraph(Graph):
                     parts.append(self.const(np.array(run, np.int64), f"{name}.{len(parts)}"))
                     run = []
                 if d is not None:
-                    parts.append(self._rows if d == ROWS else self._steps)
+                    parts.append(self._dim_tensor(d))
             self._shape_cache[dims] = self.concat(parts, 0, name)
         return self._shape_cache[dims]
 
@@ -150,8 +170,9 @@ class OnnxGraph(Graph):
         if self.rows is not None:
             return self.const(np.zeros((*lead, self.rows, width), self.np_float), name)
         zero = numpy_helper.from_array(np.zeros(1, self.np_float))
+        dims = (*lead, ROWS, width)
         return self.node(
-            "ConstantOfShape", [self.shape_tensor((*lead, ROWS, width))], name, self.np_float, value=zero
+            "ConstantOfShape", [self.shape_tensor(dims)], name, self.np_float, shape=dims, value=zero
         )
 
     def positions(self, dims: Dims, axis: int, name: str) -> OnnxTensor:
@@ -161,11 +182,11 @@ class OnnxGraph(Graph):
             index[axis] = shape[axis]
             values = np.broadcast_to(np.arange(shape[axis], dtype=np.int32).reshape(index), shape)
             return self.const(values, name)
-        length = self.reshape(self._steps if shape[axis] == STEPS else self._rows, (), f"{name}.length")
+        length = self.reshape(self._dim_tensor(shape[axis]), (), f"{name}.length")
         zero, one = (
             self.const(np.array(v, np.int64), f"{name}.{w}") for v, w in ((0, "start"), (1, "delta"))
         )
-        numbers = self.node("Range", [zero, length, one], f"{name}.range", np.int64, rank=1)
+        numbers = self.node("Range", [zero, length, one], f"{name}.range", np.int64, shape=(shape[axis],))
         numbers = self.node("Cast", [numbers], f"{name}.int32", np.int32, to=6)  # TensorProto.INT32
         ones = tuple(-1 if i == axis else 1 for i in range(len(shape)))
         return self.reshape(numbers, ones, name)
@@ -203,15 +224,36 @@ class OnnxGraph(Graph):
 
     # ---- matmul and data movement ---------------------------------------------------------------
     def matmul(self, a: OnnxTensor, b: OnnxTensor, name: str) -> OnnxTensor:
-        return self.node("MatMul", [a, b], name, a.dtype)
+        shape = (*_broadcast(a.shape[:-2], b.shape[:-2]), a.shape[-2], b.shape[-1])
+        return self.node("MatMul", [a, b], name, a.dtype, shape=shape)
 
     def reshape(self, x: OnnxTensor, dims: Dims, name: str) -> OnnxTensor:
+        """Nothing where `x` already has `dims`; an Unsqueeze where `dims` only inserts 1s; else a Reshape
+        to a constant shape (at most one dim unknown here) or to one computed at run time.
+
+        The lowering reshapes only to flatten leading dims onto ROWS; with the ONNX target's single
+        leading dim, an unknown dim of `x` where `dims` says ROWS or STEPS is that dim.
+        """
         resolved = self.dims(dims)
-        if all(isinstance(d, int) for d in resolved):
-            shape = self.const(np.array(resolved, np.int64), f"{name}.shape")
+        if _same_dims(x.shape, resolved):
+            return x
+        inserted = _inserted_ones(x.shape, resolved)
+        unknown = [d for d in resolved if not isinstance(d, int) or d < 0]
+        if inserted is not None and len(unknown) > 1:
+            return self.unsqueeze(x, inserted, resolved, name)
+        if len(unknown) <= 1:
+            static = tuple(d if isinstance(d, int) else -1 for d in resolved)
+            shape = self.const(np.array(static, np.int64), f"{name}.shape")
         else:
             shape = self.shape_tensor(resolved)
-        return self.reshape_to(x, shape, name, rank=len(resolved))
+        return self.node("Reshape", [x, shape], name, x.dtype, shape=resolved)
+
+    def unsqueeze(self, x: OnnxTensor, axes: list[int], dims: tuple, name: str) -> OnnxTensor:
+        """`x` with size-1 dims inserted at `axes` (Unsqueeze's axes: an attribute before opset 13)."""
+        if self.opset < 13:
+            return self.node("Unsqueeze", [x], name, x.dtype, shape=dims, axes=axes)
+        axes_tensor = self.const(np.array(axes, np.int64), f"{name}.axes")
+        return self.node("Unsqueeze", [x, axes_tensor], name, x.dtype, shape=dims)
 
     def reshape_to(self, x: OnnxTensor, shape: OnnxTensor, name: str, rank: int | None = None) -> OnnxTensor:
         """Reshape to a run-time shape; the result's rank is `rank`, else the shape's length where known."""
@@ -220,80 +262,101 @@ class OnnxGraph(Graph):
         return self.node("Reshape", [x, shape], name, x.dtype, rank=rank)
 
     def shape_slice(self, x: OnnxTensor, start: int, end: int, name: str) -> OnnxTensor:
-        shape = self.node("Shape", [x], f"{name}.shape", np.int64, rank=1)
-        return self._slice(shape, start, end, 0, name)
+        shape = self.node("Shape", [x], f"{name}.shape", np.int64, shape=(x.rank,))
+        return self._slice(shape, start, end, 0, name, size=end - start)
 
-    def _slice(self, x: OnnxTensor, start: int, end: int, axis: int, name: str, step: int = 1) -> OnnxTensor:
+    def _slice(
+        self, x: OnnxTensor, start: int, end: int, axis: int, name: str, step: int = 1, size: Any = -1
+    ) -> OnnxTensor:
         args = [
             self.const(np.array([v], np.int64), f"{name}.{w}") for v, w in ((start, "starts"), (end, "ends"))
         ]
         args.append(self.const(np.array([axis], np.int64), f"{name}.axes"))
         if step != 1:
             args.append(self.const(np.array([step], np.int64), f"{name}.steps"))
-        return self.node("Slice", [x, *args], name, x.dtype, rank=x.rank)
+        shape = (*x.shape[:axis], size, *x.shape[axis + 1 :])
+        return self.node("Slice", [x, *args], name, x.dtype, shape=shape)
 
     def concat(self, tensors: Sequence[OnnxTensor], axis: int, name: str) -> OnnxTensor:
         if len(tensors) == 1:
             return tensors[0]
-        return self.node("Concat", list(tensors), name, tensors[0].dtype, axis=axis)
+        sizes = [t.shape[axis] for t in tensors]
+        total = sum(sizes) if all(isinstance(d, int) and d >= 0 for d in sizes) else -1
+        shape = (*tensors[0].shape[:axis], total, *tensors[0].shape[axis + 1 :])
+        return self.node("Concat", list(tensors), name, tensors[0].dtype, shape=shape, axis=axis)
 
     def gather(self, x: OnnxTensor, axis: int, index: int | Sequence[int], name: str) -> OnnxTensor:
+        if (
+            not isinstance(index, int)
+            and list(index) == list(range(len(index)))
+            and x.shape[axis] == len(index)
+        ):
+            return x  # every index in order
         idx = self.const(np.array(index, dtype=np.int64), f"{name}.index")
-        return self.node("Gather", [x, idx], name, x.dtype, rank=x.rank - 1 + idx.rank, axis=axis)
+        kept = () if isinstance(index, int) else (len(index),)
+        shape = (*x.shape[:axis], *kept, *x.shape[axis + 1 :])
+        return self.node("Gather", [x, idx], name, x.dtype, shape=shape, axis=axis)
 
     def columns(
         self, x: OnnxTensor, start: int, width: int, name: str, lead: tuple[int, ...] = ()
     ) -> OnnxTensor:
-        return self._slice(x, start, start + width, len(lead) + 1, name)
+        return self._slice(x, start, start + width, len(lead) + 1, name, size=width)
 
     def transpose(self, x: OnnxTensor, perm: Sequence[int], name: str) -> OnnxTensor:
-        return self.node("Transpose", [x], name, x.dtype, rank=x.rank, perm=list(perm))
+        """One Transpose; a transpose of a transpose folds into one (or none where they cancel)."""
+        perm = list(perm)
+        if x.transposed is not None:
+            source, first = x.transposed
+            x, perm = source, [first[p] for p in perm]
+        if perm == list(range(len(perm))):
+            return x
+        shape = tuple(x.shape[p] for p in perm)
+        out = self.node("Transpose", [x], name, x.dtype, shape=shape, perm=perm)
+        out.transposed = (x, perm)
+        return out
 
     def reverse_steps(self, x: OnnxTensor, axis: int, name: str) -> OnnxTensor:
-        return self._slice(x, -1, np.iinfo(np.int64).min, axis, name, step=-1)
+        """A Slice with step -1 (a Gather of a Range T-1..0 is what onnxruntime 1.32's graph optimizer
+        miscomputes here: wrong numbers unless its optimizations are off)."""
+        return self._slice(x, -1, np.iinfo(np.int64).min, axis, name, step=-1, size=x.shape[axis])
 
     def reverse_sequence(self, x: OnnxTensor, lengths: OnnxTensor, name: str) -> OnnxTensor:
         if lengths.name not in self._int64_lengths:  # ONNX's ReverseSequence takes int64 lengths
-            cast = self.node("Cast", [lengths], f"{name}.lengths", np.int64, to=7)
+            cast = self.node("Cast", [lengths], f"{name}.lengths", np.int64, shape=lengths.shape, to=7)
             self._int64_lengths[lengths.name] = cast
         lens = self._int64_lengths[lengths.name]
-        return self.node("ReverseSequence", [x, lens], name, x.dtype, rank=x.rank, batch_axis=0, time_axis=1)
+        return self.node(
+            "ReverseSequence", [x, lens], name, x.dtype, shape=x.shape, batch_axis=0, time_axis=1
+        )
 
     # ---- loops ----------------------------------------------------------------------------------
-    def trip_count(self, name: str) -> OnnxTensor:
-        """T as the 0-D int64 a Loop's M input takes."""
-        if self.steps is not None:
-            return self.const(np.array(self.steps, np.int64), f"{name}.steps")
-        return self.reshape(self._steps, (), f"{name}.steps")
-
-    def _open_loop(self, name: str) -> OnnxLoop:
-        loop = OnnxLoop(self, name)
+    def _open_loop(self, name: str) -> OnnxScan:
+        loop = OnnxScan(self, name)
         self._scopes.append(loop.body)
         return loop
 
     def _close_loop(self, loop: Loop) -> None:
-        assert isinstance(loop, OnnxLoop) and self._scopes[-1] is loop.body
+        assert isinstance(loop, OnnxScan) and self._scopes[-1] is loop.body
         self._scopes.pop()
         loop.emit()
 
 
-class OnnxLoop(Loop):
-    """An ONNX Loop node `<prefix>.<name>.loop` over T iterations (no condition)."""
+class OnnxScan(Loop):
+    """An ONNX Scan node `<prefix>.<name>.loop`: iterated tensors are scan inputs (their axis given by
+    `scan_input_axes`), stacked values scan outputs (`scan_output_axes`), so a parser can map them to
+    ILoop iterators and concatenating loop outputs directly; T is the scan inputs' length."""
 
     def __init__(self, g: OnnxGraph, name: str) -> None:
         self.g, self.name = g, name
-        self.trips = g.trip_count(name)
         self.body = _Scope()
-        self.iteration = OnnxTensor(g._name(f"{name}.iteration"), np.dtype(np.int64), ())
-        self.cond_in = OnnxTensor(g._name(f"{name}.cond_in"), np.dtype(np.bool_), ())
-        self.states: list[list[OnnxTensor | None]] = []  # [initial, in-body value, next, final]
-        self.scans: list[tuple[OnnxTensor, OnnxTensor, int]] = []  # (body value, outer result, axis)
-        self._after: list = []
+        self.states = []
+        self.scans = []
+        self.inputs: list[tuple[OnnxTensor, OnnxTensor, int]] = []  # (outer tensor, body element, axis)
 
     def iterate(self, tensor: OnnxTensor, axis: int, name: str) -> OnnxTensor:
-        return self.g.node(
-            "Gather", [tensor, self.iteration], name, tensor.dtype, rank=tensor.rank - 1, axis=axis
-        )
+        element = OnnxTensor(self.g._name(name), tensor.dtype, tensor.shape[:axis] + tensor.shape[axis + 1 :])
+        self.inputs.append((tensor, element, axis))
+        return element
 
     def recurrence(self, initial: OnnxTensor, name: str) -> OnnxTensor:
         state = OnnxTensor(self.g._name(name), initial.dtype, initial.shape)
@@ -305,7 +368,10 @@ class OnnxLoop(Loop):
         entry[2] = value
 
     def stacked(self, value: OnnxTensor, axis: int, name: str) -> OnnxTensor:
-        result = OnnxTensor(self.g._name(name), value.dtype, (-1,) * (value.rank + 1))
+        steps = STEPS if self.g.steps is None else self.g.steps
+        result = OnnxTensor(
+            self.g._name(name), value.dtype, (*value.shape[:axis], steps, *value.shape[axis:])
+        )
         self.scans.append((value, result, axis))
         return result
 
@@ -315,52 +381,99 @@ class OnnxLoop(Loop):
         return entry[3]
 
     def emit(self) -> None:
-        """The Loop node (and the transposes that put each stacked axis where it was asked)."""
         from onnx import helper
 
         g = self.g
+        if not self.inputs:
+            raise SpecError(f"onnx target: loop {self.name}: a Scan needs an iterated tensor")
 
-        def info(t: OnnxTensor) -> Any:  # scalars say so (onnxruntime needs it); other shapes are left open
-            shape = [] if t.rank == 0 else None
-            return helper.make_tensor_value_info(t.name, helper.np_dtype_to_tensor_dtype(t.dtype), shape)
+        def info(t: OnnxTensor) -> Any:  # ranks given (onnxruntime's Scan needs them), sizes left open
+            dims = [d if isinstance(d, int) and d >= 0 else None for d in t.shape]
+            return helper.make_tensor_value_info(t.name, helper.np_dtype_to_tensor_dtype(t.dtype), dims)
 
-        cond_out = OnnxTensor(g._name(f"{self.name}.cond_out"), np.dtype(np.bool_), ())
-        # the loop runs T times (no condition input); the body's condition output is a constant true
-        # (TensorRT's parser does not register the body's condition input when the Loop has none)
-        true = g.const(np.array(True), f"{self.name}.true")
-        nodes = [
-            *self.body.nodes,
-            helper.make_node("Identity", [true.name], [cond_out.name], name=cond_out.name),
-        ]
-        body_outputs = [cond_out]
-        carried_outputs, scan_outputs = [], []
+        nodes = list(self.body.nodes)
+        body_outputs: list[OnnxTensor] = []
+        finals = []
         for i, (_initial, state, nxt, final) in enumerate(self.states):
             if nxt is None:
                 raise SpecError(f"onnx target: loop {self.name}: state {state.name} has no next value")
             body_outputs.append(nxt)
-            carried_outputs.append(final.name if final else g._name(f"{self.name}.state{i}.final"))
-        for i, (value, result, axis) in enumerate(self.scans):
+            finals.append(final.name if final else g._name(f"{self.name}.state{i}.final"))
+        for i, (value, _result, _axis) in enumerate(self.scans):
             if any(t is value for t in body_outputs):  # a body output is listed once; copy the value
                 copy = OnnxTensor(g._name(f"{self.name}.scan{i}"), value.dtype, value.shape)
                 nodes.append(helper.make_node("Identity", [value.name], [copy.name], name=copy.name))
                 value = copy
             body_outputs.append(value)
-            scan_outputs.append(
-                result if axis == 0 else OnnxTensor(f"{result.name}.steps_first", value.dtype)
-            )
         body = helper.make_graph(
             nodes,
             f"{g.prefix}.{self.name}.body",
-            [info(self.iteration), info(self.cond_in), *(info(s[1]) for s in self.states)],
+            [*(info(s[1]) for s in self.states), *(info(e) for _, e, _ in self.inputs)],
             [info(t) for t in body_outputs],
         )
-        inputs = [self.trips.name, "", *(s[0].name for s in self.states)]
-        outputs = [*carried_outputs, *(t.name for t in scan_outputs)]
-        loop_name = f"{g.prefix}.{self.name}.loop"
-        g.nodes.append(helper.make_node("Loop", inputs, outputs, name=loop_name, body=body))
-        for (value, result, axis), scanned in zip(self.scans, scan_outputs, strict=True):
-            if axis:
-                perm = [*range(1, axis + 1), 0, *range(axis + 1, value.rank + 1)]
-                g.nodes.append(
-                    helper.make_node("Transpose", [scanned.name], [result.name], name=result.name, perm=perm)
-                )
+        g.nodes.append(
+            helper.make_node(
+                "Scan",
+                [*(s[0].name for s in self.states), *(t.name for t, _, _ in self.inputs)],
+                [*finals, *(r.name for _, r, _ in self.scans)],
+                name=f"{g.prefix}.{self.name}.loop",
+                body=body,
+                num_scan_inputs=len(self.inputs),
+                scan_input_axes=[a for _, _, a in self.inputs],
+                scan_output_axes=[a for _, _, a in self.scans],
+            )
+        )
+
+
+# ---- shape bookkeeping --------------------------------------------------------------------------
+def _known(d: Any) -> bool:
+    return not (isinstance(d, int) and d < 0)
+
+
+def _broadcast(*shapes: tuple) -> tuple:
+    """Numpy broadcasting over dims that may be unknown (-1) or symbolic."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(rank):
+        dims = [s[len(s) - rank + i] for s in shapes if len(s) - rank + i >= 0]
+        big = [d for d in dims if d != 1]
+        known = [d for d in big if _known(d)]
+        if not big:
+            out.append(1)
+        elif len(set(known)) == 1 and len(known) == len(big):
+            out.append(known[0])
+        elif len(set(known)) == 1 and len(known) < len(big):
+            out.append(known[0])  # an unknown dim broadcast against a known one must be it (or 1)
+        else:
+            out.append(-1)
+    return tuple(out)
+
+
+def _matches(have: Any, want: Any) -> bool:
+    """Dim `have` of a tensor is `want` of a reshape (-1 in `want` infers; unknown `have` is the symbol)."""
+    if want == -1 or have == want:
+        return True
+    return isinstance(want, str) and have == -1
+
+
+def _same_dims(have: tuple, want: tuple) -> bool:
+    return len(have) == len(want) and sum(1 for w in want if w == -1) <= 1 and all(map(_matches, have, want))
+
+
+def _inserted_ones(have: tuple, want: tuple) -> list[int] | None:
+    """The axes where `want` inserts size-1 dims into `have` (an Unsqueeze), or None."""
+    if len(want) <= len(have):
+        return None
+    axes, i = [], 0
+    for j, w in enumerate(want):
+        if (
+            i < len(have)
+            and _matches(have[i], w)
+            and not (w == 1 and have[i] != 1 and len(want) - j > len(have) - i)
+        ):
+            i += 1
+        elif w == 1:
+            axes.append(j)
+        else:
+            return None
+    return axes if i == len(have) and len(axes) == len(want) - len(have) else None

@@ -1,7 +1,7 @@
 """`rewrite`: every RNN/GRU/LSTM node of a whole ONNX model replaced by trtrnn's lowering, as ONNX nodes.
 
 Each node becomes what `lowering.lower` builds on the ONNX target (`onnx_target`): the input
-projection of all steps as one MatMul outside, one Loop per node whose body holds the one fused
+projection of all steps as one MatMul outside, one Scan (an ONNX loop) per node whose body holds the one fused
 recurrent MatMul of all gates and both directions, masks / ReverseSequence for sequence_lens
 (SEMANTICS §5). Everything else in the model is left as it was: graph inputs and outputs keep their
 names, types and shapes, the node's outputs keep their names, dynamic batch and sequence length stay
@@ -132,8 +132,10 @@ def rewrite(
         from onnx import version_converter
 
         model = version_converter.convert_version(model, MIN_OPSET)
+        opset = MIN_OPSET
         notes.append(
-            f"opset raised from {opset} to {MIN_OPSET} (the Loop, Range and Slice forms the rewrite emits)"
+            f"opset raised from {_default_opset(original)} to {MIN_OPSET} (the Scan, Range and Slice forms "
+            "the rewrite emits)"
         )
     types = _value_types(model)
     graph = model.graph
@@ -146,7 +148,7 @@ def rewrite(
     replaced: dict[int, tuple[list, list]] = {}
     for p in plans:
         if p.action == "lower":
-            replaced[p.index] = _lower_node(graph.node[p.index], p.spec, types, _prefix(p, taken))
+            replaced[p.index] = _lower_node(graph.node[p.index], p.spec, types, _prefix(p, taken), opset)
     new_nodes = []
     for i, node in enumerate(graph.node):
         if i in replaced:
@@ -194,7 +196,7 @@ def _plan_node(graph: Any, index: int, node: Any, types: dict, keep: bool) -> No
     )
     summary = (
         f"{spec.op.name} {spec.direction.name.lower()} H={spec.hidden_size} E={spec.data_length} "
-        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Loop with {matmuls} "
+        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Scan with {matmuls} "
         f"per step"
         + (", masked by sequence_lens" if _input(node, 4) else "")
         + (f"; with {', '.join(uses)}" if uses else "")
@@ -232,18 +234,21 @@ def _input(node: Any, position: int) -> str:
     return node.input[position] if len(node.input) > position else ""
 
 
-def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str) -> tuple[list, list]:
+def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str, opset: int) -> tuple[list, list]:
     """The nodes and initializers replacing `node`; its outputs keep their names."""
     from onnx import helper
 
     layout, dtype, t, b, _ = _node_io(node, types)
     k, h = spec.num_directions, spec.hidden_size
-    g = OnnxGraph(prefix, _FLOATS[dtype])
+    g = OnnxGraph(prefix, _FLOATS[dtype], opset)
     lead = -1 if b is None else b
-    x = OnnxTensor(node.input[0], dtype, (-1, -1, -1))
-    if not layout:  # [T, B, E] -> [B, T, E]
-        x = g.transpose(x, (1, 0, 2), "input.batch_major")
-    x.shape = (lead, -1 if t is None else t, spec.data_length)
+    steps = -1 if t is None else t
+    if layout:
+        x = OnnxTensor(node.input[0], dtype, (lead, steps, spec.data_length))
+    else:  # [T, B, E] -> [B, T, E]
+        x = g.transpose(
+            OnnxTensor(node.input[0], dtype, (steps, lead, spec.data_length)), (1, 0, 2), "input.batch_major"
+        )
     lengths = _input(node, 4)
     lens = OnnxTensor(lengths, np.dtype(np.int32), (lead,)) if lengths else None
 
@@ -251,11 +256,9 @@ def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str) -> tuple[lis
         name = _input(node, position)
         if not name:
             return None
-        given = OnnxTensor(name, dtype, (-1, -1, -1))
-        if not layout:  # [K, B, H] -> [B, K, H]
-            given = g.transpose(given, (1, 0, 2), f"{what}.batch_major")
-        given.shape = (lead, k, h)
-        return given
+        if layout:
+            return OnnxTensor(name, dtype, (lead, k, h))
+        return g.transpose(OnnxTensor(name, dtype, (k, lead, h)), (1, 0, 2), f"{what}.batch_major")
 
     inputs = RNNInputs(
         x, lens, state(5, "initial_h"), state(6, "initial_c") if spec.op.name == "LSTM" else None
@@ -266,10 +269,32 @@ def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str) -> tuple[lis
     for value, what in ((out.hidden, "Y_h"), (out.cell, "Y_c")):
         if value is not None:
             results.append(value if layout else g.transpose(value, (1, 0, 2), what))
+    produced = {o for n in g.nodes for o in n.output}
+    renames: dict[str, str] = {}
     for ours, theirs in zip(results, node.output, strict=False):
-        if theirs:
+        if not theirs:
+            continue
+        if ours.name in produced and ours.name not in renames:  # the node making it writes the name
+            renames[ours.name] = theirs
+        else:  # a value the node did not make (or one output twice): a copy
             g.nodes.append(helper.make_node("Identity", [ours.name], [theirs], name=f"{prefix}.{theirs}.out"))
-    return g.nodes, g.initializers
+    for n in g.nodes:
+        n.output[:] = [renames.get(o, o) for o in n.output]
+        n.input[:] = [renames.get(i, i) for i in n.input]
+    return _live(g.nodes, [o for o in node.output if o]), g.initializers
+
+
+def _live(nodes: list, outputs: list[str]) -> list:
+    """`nodes` without those nothing needed reads (outputs the model does not use, folded transposes)."""
+    needed, kept = set(outputs), []
+    for node in reversed(nodes):
+        if any(o in needed for o in node.output):
+            kept.append(node)
+            needed.update(node.input)
+            for attr in node.attribute:  # a loop body reads outer values too
+                if attr.g.node:
+                    needed.update(i for n in attr.g.node for i in n.input)
+    return kept[::-1]
 
 
 def _prefix(p: NodePlan, taken: set[str]) -> str:

@@ -1,0 +1,113 @@
+"""How one recurrence is laid out on a GPU: units per CTA, threads, CTAs, shared memory — or why not.
+
+Pure arithmetic over the variant's register budget and the device's limits, so it is unit-tested
+without a GPU and the same answer is given at build time (a named error before any launch) and at
+run time. The kernel needs every CTA resident at once (CTAs wait for each other's h every step):
+the grid is at most one CTA per SM, and the launch is cooperative, so the driver refuses a grid
+that cannot be co-resident instead of letting it deadlock.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from trtrnn.enums import RNNOperation
+from trtrnn_persistent.errors import UnsupportedSizeError
+from trtrnn_persistent.variants import COLS, MAX_HIDDEN, Variant, variant_for
+
+#: CTAs per direction to aim for, by batch: measured on an H200 (`bench_persistent.py --sweep`, LSTM
+#: T128): at batch 1 about 64 CTAs won (H256: 64 CTAs 1.26 µs/step, 128 1.28, 32 1.42; H512: 64 CTAs
+#: 1.47, 128 1.93); at batch 8 32 CTAs (H256: 3.86 vs 4.98 at 64). Units per CTA follow from H, within
+#: what the SM count requires and the variant's registers allow. `TRTRNN_PERSISTENT_UNITS` overrides.
+TARGET_CTAS = {1: 64, 2: 64}
+TARGET_CTAS_LARGE_BATCH = 32
+#: Warps a CTA has at least, so gathering h has enough loads in flight.
+MIN_WARPS = 4
+
+
+@dataclass(frozen=True)
+class DeviceLimits:
+    """What the plan depends on: SM count, opt-in shared memory per block, and the CUBIN arch."""
+
+    sm_count: int
+    max_shared_per_block: int
+    arch: str
+
+
+#: NVIDIA H200 (SXM): 132 SMs, 227 KiB opt-in shared memory per block.
+H200 = DeviceLimits(132, 232448, "sm_90")
+
+
+@dataclass(frozen=True)
+class Plan:
+    variant: Variant
+    units: int  # hidden units per CTA (one warp each)
+    threads: int
+    ctas_per_direction: int
+    directions: int
+    shared_bytes: int  # dynamic shared memory for the largest batch planned for
+
+    @property
+    def grid(self) -> int:
+        return self.ctas_per_direction * self.directions
+
+
+def shared_bytes(variant: Variant, hidden: int, units: int, batch: int) -> int:
+    """h(t-1) twice (double buffer, N*H plus 32*cols zeros), the CTA's h and c, the lengths."""
+    return 4 * (2 * (batch * hidden + 32 * variant.cols) + 2 * units * batch + batch)
+
+
+def plan(
+    op: RNNOperation,
+    hidden: int,
+    directions: int,
+    batch: int,
+    weights: str,
+    device: DeviceLimits,
+    units: int | None = None,
+) -> Plan:
+    """The launch layout for one stack layer; UnsupportedSizeError saying which limit is exceeded."""
+    if weights not in COLS:
+        raise UnsupportedSizeError(f"weights: expected float32 or float16; got {weights!r}")
+    variant = variant_for(op, hidden, weights)
+    if variant is None:
+        raise UnsupportedSizeError(
+            f"hidden_size: {hidden} is above {MAX_HIDDEN[weights]}, the largest H whose {weights} "
+            "recurrent weights the persistent kernel keeps in registers"
+        )
+    per_direction = device.sm_count // directions
+    fewest = -(-hidden // per_direction)  # units per CTA for one CTA per SM
+    if units is None:
+        units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0"))
+    if not units:
+        target = TARGET_CTAS.get(batch, TARGET_CTAS_LARGE_BATCH)
+        units = min(-(-hidden // target), variant.max_threads // 32)
+    units = max(fewest, min(units, hidden))
+    threads = 32 * max(units, MIN_WARPS)
+    if threads > variant.max_threads:
+        raise UnsupportedSizeError(
+            f"hidden_size: {hidden} with {directions} direction(s) needs {units} units per CTA on "
+            f"{device.sm_count} SMs, but {weights} weights of variant {variant.name} leave registers for "
+            f"{variant.max_threads // 32} warps (one per unit)"
+            + ("; float16 weights take half the registers" if weights == "float32" else "")
+        )
+    smem = shared_bytes(variant, hidden, units, batch)
+    if smem > device.max_shared_per_block:
+        raise UnsupportedSizeError(
+            f"batch: {batch} sequences of H={hidden} need {smem} bytes of shared memory per CTA for h; "
+            f"this GPU allows {device.max_shared_per_block}: use a smaller batch (or profile maximum)"
+        )
+    return Plan(variant, units, threads, -(-hidden // units), directions, smem)
+
+
+def max_hidden(op: RNNOperation, directions: int, weights: str, device: DeviceLimits = H200) -> int:
+    """The largest H that plans for batch 1 (registers and SMs; shared memory is per batch)."""
+    best = 0
+    for hidden in range(32, MAX_HIDDEN[weights] + 1, 32):
+        try:
+            plan(op, hidden, directions, 1, weights, device)
+        except UnsupportedSizeError:
+            continue
+        best = hidden
+    return best

@@ -1,0 +1,96 @@
+"""Variants and launch plans: pure arithmetic, checked against the H200's limits and hand counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from trtrnn.enums import RNNOperation
+from trtrnn_persistent import plan as planning
+from trtrnn_persistent.errors import UnsupportedSizeError
+from trtrnn_persistent.variants import COLS, Variant, all_variants, cell_of, variant_for
+
+OPS = list(RNNOperation)
+
+
+def test_every_variant_is_distinct_and_valid():
+    variants = all_variants()
+    assert len(variants) == len(set(variants)) == 3 * (len(COLS["float32"]) + len(COLS["float16"]))
+    for v in variants:
+        assert 32 <= v.max_threads <= 1024 and v.max_threads % 128 == 0
+        assert v.defines()["RNN_COLS"] == v.cols
+
+
+def test_relu_and_tanh_share_a_cell():
+    assert cell_of(RNNOperation.RELU) == cell_of(RNNOperation.TANH) == "RNN"
+    assert cell_of(RNNOperation.LSTM) == "LSTM" and cell_of(RNNOperation.GRU) == "GRU"
+
+
+@pytest.mark.parametrize(("hidden", "cols"), [(1, 2), (64, 2), (65, 8), (256, 8), (257, 16), (1024, 32)])
+def test_variant_for_takes_the_smallest_bucket(hidden, cols):
+    assert variant_for(RNNOperation.LSTM, hidden, "float32").cols == cols
+
+
+def test_variant_for_refuses_beyond_the_registers():
+    assert variant_for(RNNOperation.GRU, 1025, "float32") is None
+    assert variant_for(RNNOperation.GRU, 1536, "float16").cols == 48
+
+
+def test_variant_rejects_a_bad_bucket():
+    with pytest.raises(ValueError, match="bucket"):
+        Variant("LSTM", 3)
+    with pytest.raises(ValueError, match="cell"):
+        Variant("RELU", 8)
+
+
+def test_h200_plans_for_the_benchmark_shapes():
+    p = planning.plan(RNNOperation.LSTM, 256, 1, 1, "float32", planning.H200)
+    assert (p.units, p.grid, p.threads) == (4, 64, 128)  # batch 1: 4 units per CTA, at least 4 warps
+    p = planning.plan(RNNOperation.LSTM, 256, 1, 8, "float32", planning.H200)
+    assert (p.units, p.grid, p.threads) == (8, 32, 256)
+    p = planning.plan(RNNOperation.LSTM, 1024, 1, 1, "float32", planning.H200)
+    assert p.units == 8 and p.grid == 128 and p.grid <= planning.H200.sm_count  # ceil(1024 / 132) = 8
+    p = planning.plan(RNNOperation.LSTM, 256, 2, 8, "float32", planning.H200)
+    assert p.grid == 2 * p.ctas_per_direction <= planning.H200.sm_count
+
+
+def test_grid_never_exceeds_one_cta_per_sm():
+    for op in OPS:
+        for directions in (1, 2):
+            for hidden in (1, 3, 100, 256, 700, 1024):
+                try:
+                    p = planning.plan(op, hidden, directions, 2, "float32", planning.H200)
+                except UnsupportedSizeError:
+                    continue
+                assert p.grid <= planning.H200.sm_count
+                assert p.units * p.ctas_per_direction >= hidden
+                assert p.threads <= p.variant.max_threads
+
+
+def test_bidirectional_h1024_fp32_does_not_fit_and_says_why():
+    with pytest.raises(UnsupportedSizeError, match=r"hidden_size: 1024 with 2 direction\(s\) needs 16 units"):
+        planning.plan(RNNOperation.LSTM, 1024, 2, 1, "float32", planning.H200)
+    planning.plan(RNNOperation.RELU, 1024, 2, 1, "float16", planning.H200)  # half the registers: fits
+
+
+def test_too_large_hidden_and_batch_are_named_errors():
+    with pytest.raises(UnsupportedSizeError, match="hidden_size: 2048 is above 1024"):
+        planning.plan(RNNOperation.GRU, 2048, 1, 1, "float32", planning.H200)
+    with pytest.raises(UnsupportedSizeError, match="batch: 200 sequences of H=1024 need"):
+        planning.plan(RNNOperation.GRU, 1024, 1, 200, "float32", planning.H200)
+
+
+def test_shared_bytes_counts_the_double_buffer_states_and_lengths():
+    v = Variant("LSTM", 8)
+    # 2 x (N*H + 32*cols) floats of h, 2 x units*N of state, N lengths
+    assert planning.shared_bytes(v, 256, 8, 3) == 4 * (2 * (3 * 256 + 256) + 2 * 8 * 3 + 3)
+
+
+def test_largest_hidden_sizes_on_h200():
+    # fp32: the last column bucket (32 x 32 = 1024); fp16 LSTM: its 48-column variant has registers for
+    # 8 warps, so 8 units x 132 SMs = 1056; fp16 TANH: 16 warps fit, so the bucket's 1536 does
+    assert planning.max_hidden(RNNOperation.LSTM, 1, "float32") == 1024
+    assert planning.max_hidden(RNNOperation.LSTM, 1, "float16") == 8 * 132
+    assert planning.max_hidden(RNNOperation.TANH, 1, "float16") == 1536
+    # bidirectional: 66 SMs per direction; H = 512 needs 8 units (its bucket allows 12 warps), above 512
+    # the 1024 bucket allows 8 warps, so 8 x 66 = 528 < 544, the next multiple of 32
+    assert planning.max_hidden(RNNOperation.LSTM, 2, "float32") == 512
