@@ -24,6 +24,7 @@ from trtrnn.errors import ShapeError, SpecError
 from trtrnn.lazylayer import EXTENSIONS_UNSUPPORTED, refuse_extensions
 from trtrnn.spec import Feature, RNNSpec
 from trtrnn_legacy import blob
+from trtrnn_legacy.implicit import ImplicitBatchNetwork
 from trtrnn_legacy.layer import add_rnn
 
 _BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs share a network
@@ -109,6 +110,7 @@ BACKEND = Backend(
     build=build,
     unsupported=UNSUPPORTED,
     availability=_availability,
+    api={"implicit_batch_network": ImplicitBatchNetwork},
 )
 
 

@@ -45,6 +45,7 @@ BACKEND = Backend(
     build=build,
     unsupported={f: f"TensorRT 8's IRNNv2Layer: {why}" for f, why in EXTENSIONS_UNSUPPORTED.items()},
     availability=_availability,
+    api={"add_rnn_v2": add_rnn_v2},
 )
 
 
