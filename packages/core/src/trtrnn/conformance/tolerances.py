@@ -5,7 +5,8 @@ largest `|expected|` of that output (at least 1). Scaling atol by the output's m
 check relative for ReLU outputs that grow large and absolute (scale 1) for the bounded outputs of
 tanh, sigmoid gates and LSTM cells. For the bounded ops atol is also at least the fp32 rounding a
 case's own magnitudes imply (`conditioned`), so saturating cases with huge preactivations are judged
-by what fp32 can resolve. docs/conformance.md explains the numbers.
+by what fp32 can resolve. The TF32 family's tolerance is derived per case (`tf32_tolerance`).
+docs/conformance.md explains the numbers.
 """
 
 from __future__ import annotations
