@@ -74,7 +74,7 @@ def build_network(
     """The spec's network through `backend` (a `SpecNetwork`), refusing what it cannot express."""
     from trtrnn.network import build_spec_network
 
-    backend.require(spec.features(as_inputs=True, dynamic_batch=dynamic_batch))
+    backend.require(spec, as_inputs=True, dynamic_batch=dynamic_batch, precision=precision)
     x = np.zeros(spec.input_shape, np.float32) if x is None else x
     return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
 

@@ -21,6 +21,7 @@ from trtrnn.spec import Feature, RNNSpec
 if TYPE_CHECKING:
     import pluggy
 
+    from trtrnn.backend import Backend
     from trtrnn.seed import SeedCase
 
 Outputs = Mapping[str, np.ndarray]
@@ -59,6 +60,12 @@ class Case:
     def needed(self) -> frozenset[Feature]:
         """What a backend must express: the spec's features plus those the build options add."""
         return self.spec.features(as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch)
+
+    def refused_by(self, backend: Backend) -> str:
+        """Why `backend` cannot build this case (`Backend.refusal`, the CLI's check too); "" if it can."""
+        return backend.refusal(
+            self.spec, as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch, precision=self.precision
+        )
 
     def judged_by(self) -> Tolerance:
         """The case's own tolerance, else the table's for its op and precision, conditioned on its

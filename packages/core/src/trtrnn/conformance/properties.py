@@ -47,6 +47,10 @@ class PropertyGroup:
     def needed(self) -> frozenset[Feature]:
         return frozenset({Feature[self.op.name]})
 
+    def refused_by(self, backend: Backend) -> str:
+        """Why `backend` cannot run this op at all; each drawn example is checked in full when run."""
+        return backend.inexpressible(self.needed())
+
     def describe(self) -> str:
         return f"{self.examples} hypothesis examples of {self.op.name}: random shapes, weights, magnitudes"
 
@@ -211,7 +215,7 @@ def run_property(backend: Backend, group: PropertyGroup, tier: str) -> TierResul
 
 def _gate(backend: Backend, group: PropertyGroup, tier: str) -> TierResult | None:
     """What holds for every example alike: backend availability, the op itself, GPU execution."""
-    early = CaseRun(backend, group).gate()  # type: ignore[arg-type]  (gate() reads only needed())
+    early = CaseRun(backend, group).gate()  # type: ignore[arg-type]  (gate() reads only refused_by())
     if early is None and tier == "executed":
         return execution_unavailable()
     return early
