@@ -15,7 +15,7 @@ from trtrnn.spec import RNNSpec
 from trtrnn.specfile import save_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
-COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "demo", "bench")
+COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "run", "demo", "bench")
 needs_loop = pytest.mark.skipif(
     "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
 )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ import numpy as np
 
 from trtrnn import trt
 from trtrnn.errors import CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
+from trtrnn.files import atomic_write
 from trtrnn.network import ProfileShapes, serialize_network, tf32_default
 from trtrnn.tensors import TensorInfo, check_feeds
 
@@ -110,6 +110,11 @@ class Engine:
             raise TrtrnnError(f"engine file {str(path)!r}: cannot be read ({exc.strerror})") from None
         if not blob:
             raise TrtrnnError(f"engine file {str(path)!r}: is empty; expected a serialized TensorRT engine")
+        if blob[:4] not in ENGINE_MAGICS:
+            raise TrtrnnError(
+                f"engine file {str(path)!r}: does not start like a serialized TensorRT engine (first bytes "
+                f"{blob[:4]!r}; engines start with {' or '.join(repr(m) for m in ENGINE_MAGICS)})"
+            )
         io, tf32 = _read_sidecar(path, blob)
         return cls(blob, io=io, tf32=tf32)
 
@@ -218,22 +223,9 @@ class Engine:
 
 
 # ---- files ------------------------------------------------------------------------------
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file in `path`'s directory, then os.replace it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+#: The first four bytes of a serialized engine: TensorRT's plan (b"ftrt", b"ptrt") and TensorRT for
+#: RTX's (b"vtrt", read off engines its builder wrote).
+ENGINE_MAGICS = (b"ftrt", b"ptrt", b"vtrt")
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:

@@ -6,6 +6,7 @@ constants) so every backend is fed identically; backends only see `RNNInputs`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,7 +178,8 @@ def serialize_network(
     if blob is None:
         raise BuildError(
             f"{trt.flavor()} {trt.version()}'s builder refused the network "
-            f"({network.num_layers} layers); run with a VERBOSE trt.Logger to see why"
+            f"({network.num_layers} layers); to see why, rerun with `trtrnn --verbose` (in Python: "
+            "trtrnn.trt.set_log_level('VERBOSE'))"
         )
     return bytes(memoryview(blob))
 
@@ -225,3 +227,45 @@ def _keep_alive(network: Network, array: np.ndarray) -> None:
 
 _GLOBAL_KEEPALIVE: list[np.ndarray] = []
 keep_alive = _keep_alive
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """A contract on the values of an integer tensor: every value in [low, high], named `field`."""
+
+    low: int
+    high: int
+    field: str
+    rule: str
+
+    def check(self, value: np.ndarray, tensor: str) -> None:
+        """SpecError naming the contract's field, rule and the values found when any is outside."""
+        value = np.asarray(value)
+        if value.size and (value.min() < self.low or value.max() > self.high):
+            raise SpecError(
+                f"{self.field}: every value must be in [{self.low}, {self.high}] ({self.rule}); got min "
+                f"{value.min()}, max {value.max()} (tensor {tensor!r})"
+            )
+
+
+def declare_range(network: Network, tensor: object, low: int, high: int, field: str, rule: str) -> None:
+    """Record that `tensor`'s values must lie in [low, high] (e.g. seq_lengths in [1, T]).
+
+    TensorRT cannot assert on data (IAssertionLayer takes shape tensors only), so an engine computes
+    garbage from, say, a length of T+2; trtrnn's CPU evaluator checks these contracts instead when the
+    tensor is fed or computed, and reports the contract's field rather than an internal layer.
+    """
+    _RANGES.setdefault(network, {})[str(tensor.name)] = ValueRange(int(low), int(high), field, rule)
+
+
+#: network -> {tensor name: ValueRange}; weak, so a network's contracts go with it (the bindings'
+#: objects take no attributes but do take weak references).
+_RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def declared_ranges(network: Network) -> dict[str, ValueRange]:
+    """The value contracts `declare_range` recorded on `network`, by tensor name."""
+    try:
+        return dict(_RANGES.get(network, {}))
+    except TypeError:  # not weak-referenceable: nothing was recorded
+        return {}

@@ -19,6 +19,8 @@ from trtrnn.cli.args import (
     add_model_options,
     available_backend,
     load_problem,
+    non_negative_int,
+    writable_output,
 )
 from trtrnn.cli.common import build_network, spec_summary, tf32_text, timed
 from trtrnn.cli.exits import OK, UsageError
@@ -66,7 +68,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "with 10-bit mantissas on Ampere and newer GPUs (about 1e-4..5e-4 off exact float32 for an "
         "RNN; docs/conformance.md). Default: TensorRT's own (on); the build prints which it used",
     )
-    parser.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
+    parser.add_argument("--workspace", type=non_negative_int, metavar="BYTES", help="builder workspace limit")
     g = parser.add_argument_group("whole ONNX model (no --backend)")
     g.add_argument(
         "--shapes",
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from trtrnn.engine import Engine
     from trtrnn.network import has_fp16_flag
 
+    writable_output(args.output)  # before the slow stages, not after them
     if args.backend is None:
         if Path(args.spec).suffix.lower() != ".onnx":
             raise UsageError(f"{args.spec}: --backend NAME is required to build a spec or state dict")

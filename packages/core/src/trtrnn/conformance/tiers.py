@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Backend
+from trtrnn.backend import Backend, BuildFunction
 from trtrnn.conformance.cases import Case
 from trtrnn.conformance.compare import Comparison, compare
 from trtrnn.conformance.matrix import slice_batch
@@ -73,13 +73,18 @@ class CaseRun:
             return TierResult(Status.NA, why)
         return None
 
+    def build_function(self) -> BuildFunction:
+        """What puts the case's RNN into the network: the backend's `build` (a run that drives a
+        compatibility API instead overrides this, see trtrnn.conformance.apis)."""
+        return self.backend.build
+
     def network(self) -> SpecNetwork:
         """The backend's network for this case (an exception from the backend is kept and re-raised)."""
         if self._network is None:
             c = self.case
             try:
                 self._network = build_spec_network(
-                    self.backend.build,
+                    self.build_function(),
                     c.spec,
                     c.x,
                     as_inputs=c.as_inputs,

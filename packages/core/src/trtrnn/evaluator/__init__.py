@@ -32,7 +32,9 @@ __all__ = ["Program", "compile_network", "evaluate"]
 def compile_network(network: object, *, tf32: bool = False) -> Program:
     """Read `network` once (attributes, loop bodies) into a Program you can run many times; `tf32`
     rounds float32 matrix-multiply operands to TF32 (see `evaluate`)."""
-    return Program(read_network(network, tf32=tf32))
+    from trtrnn.network import declared_ranges
+
+    return Program(read_network(network, tf32=tf32), declared_ranges(network))
 
 
 def evaluate(
