@@ -66,9 +66,7 @@ class CaseRun:
         available, why = self.backend.availability()
         if not available:
             return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
-        why = self.backend.inexpressible(self.case.needed()) or self.backend.beyond_limits(
-            self.case.spec, self.case.precision
-        )
+        why = self.case.refused_by(self.backend)
         if why:
             return TierResult(Status.NA, why)
         return None
