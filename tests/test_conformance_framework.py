@@ -25,6 +25,7 @@ from trtrnn.conformance.matrix import (
     edge_cases,
     fp16_cases,
     matrix_cases,
+    tf32_cases,
 )
 from trtrnn.conformance.tiers import CaseRun, Status, TierResult
 from trtrnn.conformance.tolerances import conditioned, tolerance
@@ -313,6 +314,7 @@ def test_docs_case_counts_are_the_suites() -> None:
     docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
     rows, matrix = len(covering_rows()), matrix_cases()
     extra = f"{len(edge_cases())} edge + {len(dynamic_cases())} dynamic batch + {len(fp16_cases())} fp16"
+    extra += f" + {len(tf32_cases())} TF32"
     assert f"| matrix | {len(matrix)}: {rows} covering rows + {extra} |" in docs
     assert f"The {rows} rows" in docs
     assert f"| seed | {len(seed_cases())}: " in docs and f"| onnx | {len(onnx_cases())}: " in docs

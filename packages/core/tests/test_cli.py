@@ -15,7 +15,7 @@ from trtrnn.spec import RNNSpec
 from trtrnn.specfile import save_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
-COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "demo", "bench")
+COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "run", "demo", "bench")
 needs_loop = pytest.mark.skipif(
     "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
 )
@@ -85,7 +85,9 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
         "input  input [-1, 5, 9] float32 (profile min [1, 5, 9] opt [3, 5, 9] max [3, 5, 9])" in result.stdout
     )
     assert engine.stat().st_size > 1000
+    assert "BuilderFlag.TF32: on (TensorRT's default)" in result.stdout  # TensorRT 10 and for RTX
     sidecar = json.loads((tmp_path / "lstm.engine.io.json").read_text())
+    assert sidecar["tf32"] is True
     assert [t["name"] for t in sidecar["tensors"]] == [
         "input",
         "hidden_state",
@@ -98,6 +100,7 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
     result = trtrnn("inspect", engine)
     assert result.returncode == 0, result.stderr
     assert "output output [-1, 5, 16] float32" in result.stdout
+    assert "BuilderFlag.TF32: on" in result.stdout
 
     (tmp_path / "lstm.engine.io.json").unlink()
     result = trtrnn("inspect", engine)
@@ -105,6 +108,16 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
     if not trt.engine_execution():
         assert "tensors: unknown without lstm.engine.io.json" in result.stdout
         assert "needs a CUDA GPU" in result.stdout
+
+
+@needs_loop
+def test_build_no_tf32_clears_the_flag_and_inspect_says_so(tmp_path: Path, spec_file: Path) -> None:
+    engine = tmp_path / "exact.engine"
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--no-tf32")
+    assert result.returncode == 0, result.stderr
+    assert "BuilderFlag.TF32: off (as asked): float32 matrix multiplies compute in float32" in result.stdout
+    assert json.loads((tmp_path / "exact.engine.io.json").read_text())["tf32"] is False
+    assert "BuilderFlag.TF32: off" in trtrnn("inspect", engine).stdout
 
 
 @needs_loop

@@ -132,7 +132,12 @@ class Backend:
     (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
     backend's lowering (`trtrnn.registry.onnx_rewriter`). `limits(spec, precision)`, where set, says
     why a spec of this size does not fit this backend on this machine ("" when it does; e.g. weights
-    that must stay on chip): the conformance suite reports such cases N/A with that reason.
+    that must stay on chip): the conformance suite reports such cases N/A with that reason. `api`
+    names the TensorRT API the backend offers its users, so the conformance suite drives that API
+    itself with data it made (`trtrnn.conformance.apis`): "add_rnn_v2" -> `add_rnn_v2(network, input,
+    layer_count, hidden_size, max_seq_length, op)`, "implicit_batch_network" -> `factory(max_batch_size)`
+    of a TensorRT 7 style implicit-batch network with `add_rnn` (legacy blobs), `max_batch_size`,
+    `serialize()` and `execute(batch_size, feeds, executor=)`.
     """
 
     name: str
@@ -143,6 +148,7 @@ class Backend:
     lowering: bool = False
     onnx_rewriter: OnnxRewriter | None = None
     limits: Callable[[RNNSpec, str], str] | None = None
+    api: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):

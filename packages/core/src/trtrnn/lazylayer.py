@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -63,6 +63,10 @@ class LazyRNNLayer:
 
     #: The TensorRT release whose lazy build this layer stands in for, named in the freeze error.
     lazy_release: str = "TensorRT"
+    #: The TensorRT layer class this one stands in for, named when an unknown attribute is refused.
+    api_layer: str = "RNN"
+    #: Attributes users may expect but this API lacks -> why (added to the AttributeError).
+    absent_attributes: ClassVar[dict[str, str]] = {}
     #: How the layer's default `name` starts (the lowered layers' names start with that name).
     name_prefix: str = "rnn"
 
@@ -129,6 +133,20 @@ class LazyRNNLayer:
 
     def _lower(self) -> RNNOutputs:
         raise NotImplementedError
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Refuse attributes the API does not have, as TensorRT's own layers do: a typo such as
+        `layer.hiden_state = t` must not be accepted and silently ignored."""
+        if name.startswith("_") or name == "name" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        settable = sorted(n for n in dir(type(self)) if isinstance(getattr(type(self), n, None), Setting))
+        hint = self.absent_attributes.get(name)
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+            + (f": {hint}" if hint else "")
+            + f"; settable: {', '.join(['name', *settable])} (as on TensorRT's {self.api_layer})"
+        )
 
     def _wrap(self, tensor: Any) -> Any:
         """The tensor as the user sees it (a subclass may hand out proxies)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 from collections.abc import Iterator
 
@@ -105,8 +106,10 @@ def get(name: str) -> Backend:
     found = _installed()
     if name not in found:
         installed = ", ".join(found) or "none"
+        close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise BackendNotInstalledError(
-            f"backend {name!r} is not installed; installed backends: {installed} "
+            f"backend {name!r} is not installed; {hint}installed backends: {installed} "
             "(backends are packages registering under the 'trtrnn' entry-point group)"
         )
     return found[name]

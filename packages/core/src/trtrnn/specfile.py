@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from trtrnn.engine import atomic_write
 from trtrnn.enums import RNNGateType
 from trtrnn.errors import ShapeError, SpecError
+from trtrnn.files import atomic_write
 from trtrnn.spec import RNNSpec, WeightKey
 
 FORMAT = "trtrnn-spec"

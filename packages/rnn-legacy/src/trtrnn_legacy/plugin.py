@@ -23,6 +23,7 @@ from trtrnn.backend import DYNAMIC, Backend, Network, RNNInputs, RNNOutputs, Ten
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import Feature, RNNSpec
 from trtrnn_legacy import blob
+from trtrnn_legacy.implicit import ImplicitBatchNetwork
 from trtrnn_legacy.layer import add_rnn
 
 _BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs share a network
@@ -106,6 +107,7 @@ BACKEND = Backend(
     build=build,
     unsupported=UNSUPPORTED,
     availability=_availability,
+    api={"implicit_batch_network": ImplicitBatchNetwork},
 )
 
 

@@ -28,7 +28,7 @@ from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import Feature, RNNSpec
-from trtrnn_loop import cells, params
+from trtrnn_loop import cells, padding, params
 from trtrnn_loop.graph import STEPS, Graph
 from trtrnn_loop.trt_target import TrtGraph
 
@@ -57,11 +57,21 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     return lower(TrtGraph(network, _prefix(network, name), inputs.input.dtype), spec, inputs)
 
 
-def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = False) -> RNNOutputs:
+def lower(
+    g: Graph,
+    spec: RNNSpec,
+    inputs: RNNInputs,
+    *,
+    dynamic_steps: bool = False,
+    min_hidden: int = padding.MIN_HIDDEN,
+) -> RNNOutputs:
     """`spec`'s RNN built by `g` (any target) from `inputs`, in the add_rnn_v2 contract (see add_rnn).
 
     With `dynamic_steps` T is read from the input at run time (its T dim may be -1) and
     `spec.max_seq_length` is not used; otherwise the input's T must be `spec.max_seq_length`.
+    A hidden size below `min_hidden` is computed at `min_hidden` with exactly-neutral zero units and
+    the real ones cut out at the end (`trtrnn_loop.padding`: TensorRT's builder hangs on tinier loop
+    states); `min_hidden=1` builds the loops at the spec's own size.
     """
     spec.validate()
     x = inputs.input
@@ -78,9 +88,10 @@ def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = F
     seq = g.reshape(x, (-1, STEPS, spec.data_length), INPUT_FLATTEN)
     g.set_rows(seq, None if -1 in lead else math.prod(lead))
     int32 = g.native_dtype("int32")
-    lengths = _flat_lengths(
-        g, _checked(inputs.seq_lengths, "seq_lengths", lead, (), int32, "(*the input's leading dims)")
-    )
+    lengths_in = _checked(inputs.seq_lengths, "seq_lengths", lead, (), int32, "(*the input's leading dims)")
+    if lengths_in is not None and g.steps is not None:
+        g.declare_range(lengths_in, 1, g.steps, "seq_lengths", f"SEMANTICS §4: 1..max_seq_length={g.steps}")
+    lengths = _flat_lengths(g, lengths_in)
     masks = _step_masks(g, lengths) if lengths is not None else None
     tail = spec.state_shape[-2:]
     meaning = f"(*the input's leading dims, num_layers*directions={tail[0]}, hidden_size={tail[1]})"
@@ -91,24 +102,51 @@ def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = F
         g, spec, _checked(inputs.cell_state, "cell_state", lead, tail, x.dtype, meaning), "cell_state"
     )
 
+    width = padding.padded_width(spec, min_hidden)
+    real = spec
+    if width != hidden:  # from here on the loops see `width` units, the real ones first
+        spec = padding.pad_hidden(real, width)
+        if spec.data_length != real.data_length:  # SKIP adds x to the gates: x gets zero columns too
+            seq = _widened(g, seq, real.data_length, width, "input.padded")
     finals_h: list[Tensor] = []
     finals_c: list[Tensor] = []
     for stack in range(spec.num_layers):
+
+        def initial(states: Tensor | None, what: str, stack: int = stack) -> Tensor:
+            value = _initial(g, real if states is not None else spec, states, stack, what)
+            return value if states is None else _widened(g, value, hidden, width, f"{what}.l{stack}.padded")
+
         seq, h_last, c_last = _stack_layer(
-            g, spec, stack, seq, lengths, masks, _initial(g, spec, h0, stack, "h0"),
-            _initial(g, spec, c0, stack, "c0") if spec.op == RNNOperation.LSTM else None,
+            g, spec, stack, seq, lengths, masks, initial(h0, "h0"),
+            initial(c0, "c0") if spec.op == RNNOperation.LSTM else None,
         )  # fmt: skip
         finals_h.append(h_last)
         if c_last is not None:
             finals_c.append(c_last)
 
+    def real_units(t: Tensor, columns: list[int], what: str) -> Tensor:
+        return t if width == hidden else g.gather(t, 2, columns, f"{what}.real_units")
+
+    units = list(range(hidden))
     restore = _Restorer(g, x, lead)
-    output = restore(seq, (STEPS, spec.num_directions * hidden), "output")
-    h_all = restore(_stack_states(g, finals_h, "hidden"), (spec.num_layer_indices, hidden), "hidden")
+    out = real_units(seq, padding.real_columns(hidden, width, spec.num_directions), "output")
+    output = restore(out, (STEPS, spec.num_directions * hidden), "output")
+    h_all = real_units(_stack_states(g, finals_h, "hidden"), units, "hidden")
+    h_all = restore(h_all, (spec.num_layer_indices, hidden), "hidden")
     c_all = None
     if finals_c:
-        c_all = restore(_stack_states(g, finals_c, "cell"), (spec.num_layer_indices, hidden), "cell")
+        c_all = real_units(_stack_states(g, finals_c, "cell"), units, "cell")
+        c_all = restore(c_all, (spec.num_layer_indices, hidden), "cell")
     return RNNOutputs(output, h_all, c_all)
+
+
+def _widened(g: Graph, t: Tensor, size: int, width: int, name: str) -> Tensor:
+    """`t` `[..., size]` as `[..., width]` with zeros after its `size` columns (exact, any shape):
+    column 0 repeated into the new columns, then multiplied by a 1...1 0...0 mask."""
+    spread = g.gather(t, len(t.shape) - 1, [*range(size), *[0] * (width - size)], f"{name}.spread")
+    mask = np.zeros((1,) * (len(t.shape) - 1) + (width,))
+    mask[..., :size] = 1.0
+    return g.mul(spread, g.const(mask, f"{name}.mask"), name)
 
 
 def _prefix(network: Network, name: str | None) -> str:

@@ -42,6 +42,7 @@ BACKEND = Backend(
     description="TensorRT 7/8's add_rnn_v2 / IRNNv2Layer API: native where TensorRT has it, else ILoop",
     build=build,
     availability=_availability,
+    api={"add_rnn_v2": add_rnn_v2},
 )
 
 

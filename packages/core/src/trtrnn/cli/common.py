@@ -52,3 +52,13 @@ def build_network(
     backend.require(spec.features(as_inputs=True, dynamic_batch=dynamic_batch))
     x = np.zeros(spec.input_shape, np.float32) if x is None else x
     return build_spec_network(backend.build, spec, x, dynamic_batch=dynamic_batch, precision=precision)
+
+
+def tf32_text(tf32: bool | None, how: str = "") -> str:
+    """How an engine's BuilderFlag.TF32 reads in `build` and `inspect` output (`how`: why it is so)."""
+    if tf32 is None:
+        return "unknown (no sidecar, or one written before trtrnn recorded it)"
+    state = ("on" if tf32 else "off") + (f" ({how})" if how else "")
+    if tf32:
+        return f"{state}: float32 matrix multiplies read TF32 operands on Ampere and newer GPUs"
+    return f"{state}: float32 matrix multiplies compute in float32"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trtrnn.conformance.tolerances import Tolerance, conditioned, tolerance
+from trtrnn.conformance.tolerances import Tolerance, conditioned, tf32_tolerance, tolerance
 from trtrnn.errors import BackendError
 from trtrnn.spec import Feature, RNNSpec
 
@@ -36,7 +36,9 @@ class Case:
     `expected` maps output names ("output", "hidden", "cell") to arrays, or is a callable returning
     them (run lazily, at test time); None means `trtrnn.reference.forward(spec, x)`. `oracle` names
     where expected values come from, for the report. `backends` limits a case to some backends
-    (None: every backend under test). `quick` puts it in the `--trtrnn-quick` subset.
+    (None: every backend under test). `quick` puts it in the `--trtrnn-quick` subset. `tf32` builds
+    the engine with BuilderFlag.TF32 (every other case clears it), evaluates with TF32 matmul operands
+    and judges by the TF32 tolerance (tolerances.tf32_tolerance).
     """
 
     id: str
@@ -52,6 +54,7 @@ class Case:
     backends: frozenset[str] | None = None
     quick: bool = False
     note: str = ""
+    tf32: bool = False
 
     def needed(self) -> frozenset[Feature]:
         """What a backend must express: the spec's features plus those the build options add."""
@@ -59,8 +62,12 @@ class Case:
 
     def judged_by(self) -> Tolerance:
         """The case's own tolerance, else the table's for its op and precision, conditioned on its
-        magnitudes (tolerances.conditioned)."""
-        return self.tolerance or conditioned(tolerance(self.spec.op, self.precision), self.spec, self.x)
+        magnitudes (tolerances.conditioned); a TF32 case's is derived from its own (tf32_tolerance)."""
+        if self.tolerance is not None:
+            return self.tolerance
+        if self.tf32:
+            return tf32_tolerance(self.spec, self.x)
+        return conditioned(tolerance(self.spec.op, self.precision), self.spec, self.x)
 
     def expected_outputs(self) -> dict[str, np.ndarray]:
         """The oracle's outputs for this case (computed on first use, then kept)."""
@@ -99,6 +106,8 @@ class Case:
             parts.append("dynamic batch")
         if self.precision != "fp32":
             parts.append(self.precision)
+        if self.tf32:
+            parts.append("TF32")
         return ", ".join(parts)
 
 

@@ -261,7 +261,23 @@ def _take(arrays: Mapping[str, np.ndarray], name: str, shape: tuple[int, ...]) -
     value = arrays[name]
     if value.shape != shape:
         raise ShapeError(f"{name}: shape {value.shape}; expected {shape}")
+    _fits_float32(name, value)
     return value
+
+
+def _fits_float32(name: str, value: np.ndarray) -> None:
+    """SpecError when finite values are too large for float32 (they would become inf when copied),
+    naming the entry, the largest magnitude and float32's limit; NaN/inf are left to RNNSpec.validate."""
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.floating) or array.dtype.itemsize <= 4:
+        return
+    finite = np.abs(array[np.isfinite(array)])
+    limit = float(np.finfo(np.float32).max)
+    if finite.size and finite.max() > limit:
+        raise SpecError(
+            f"{name}: values up to {finite.max():.3g} overflow float32 (the weights' type; largest "
+            f"{limit:.3g}); rescale the model or keep its weights within float32's range"
+        )
 
 
 def _expected_keys(spec: RNNSpec, has_bias: bool) -> set[str]:
