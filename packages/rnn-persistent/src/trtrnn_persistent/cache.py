@@ -14,7 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from trtrnn.engine import atomic_write
+from trtrnn.files import atomic_write
 from trtrnn_persistent import nvrtc
 from trtrnn_persistent.variants import Variant, source
 
@@ -40,7 +40,7 @@ def key(variant: Variant, arch: str, text: str, nvrtc_version: str) -> str:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` (creating its directory) so readers see the old file or the whole new
-    one, never a part: core's `trtrnn.engine.atomic_write`."""
+    one, never a part: core's `trtrnn.files.atomic_write`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
