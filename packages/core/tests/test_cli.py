@@ -312,6 +312,42 @@ def test_every_command_is_a_module_with_its_parser() -> None:
 
 
 @needs_loop
+def test_build_and_inspect_show_the_extensions(tmp_path: Path) -> None:
+    """docs/semantics.md §2.1-2.4: an ONNX LSTM with peepholes, clip, input_forget and different
+    activations per direction, and an LSTMP spec file: inspect and build name each extension; a
+    TensorRT-API backend refuses them with its reason (exit 1), never builds something else."""
+    onnx = pytest.importorskip("onnx")
+    from trtrnn.onnx_io import to_onnx
+
+    lstm = RNNSpec.random(
+        4, op="LSTM", hidden_size=6, max_seq_length=4, direction="BIDIRECTION", batch_shape=(2,),
+        peepholes=True, clip=1.5, input_forget=True, activations={1: ("Sigmoid", ("LeakyRelu", 0.2), "Tanh")},
+    )  # fmt: skip
+    onnx.save(to_onnx(lstm), tmp_path / "lstm.onnx")
+    result = trtrnn("inspect", tmp_path / "lstm.onnx", "--backend", "rnn-loop")
+    assert result.returncode == 0, result.stderr
+    for line in (
+        "peepholes (i, o, f) on 2 layer index(es)",
+        "input_forget: f = 1 - i",
+        "clip: gate inputs clipped to [-1.5, 1.5]",
+        "activations of layer index 1: Sigmoid, LeakyRelu(alpha=0.2), Tanh",
+        "needs: LSTM input_forget, LSTM peepholes, bidirectional, clip, non-default activations",
+    ):
+        assert line in result.stdout, line
+    lstmp = RNNSpec.random(
+        5, op="LSTM", hidden_size=8, proj_size=3, max_seq_length=4, batch_shape=(3,), states=True
+    )
+    save_spec(tmp_path / "lstmp.npz", lstmp)
+    result = trtrnn("build", tmp_path / "lstmp.npz", "--backend", "rnn-loop", "-o", tmp_path / "p.engine")
+    assert result.returncode == 0, result.stderr
+    assert "projection: proj_size 3 (h is 3 wide, c 8)" in result.stdout
+    assert "outputs [3, 4, 3], [3, 1, 3], [3, 1, 8]" in result.stdout
+    refused = trtrnn("build", tmp_path / "lstm.onnx", "--backend", "rnn-v2", "-o", tmp_path / "v2.engine")
+    assert refused.returncode == 1
+    assert "TensorRT 8's IRNNv2Layer" in refused.stderr and not (tmp_path / "v2.engine").exists()
+
+
+@needs_loop
 def test_inspect_tensors_lists_every_tensor_of_an_evaluation(spec_file: Path) -> None:
     from trtrnn.reference import forward
     from trtrnn.specfile import load_spec

@@ -162,11 +162,7 @@ class Backend:
         return {f: self.unsupported[f] for f in needed if f in self.unsupported}
 
     def inexpressible(self, needed: Iterable[Feature]) -> str:
-        """Why this backend cannot express `needed` (`spec.features(...)`) in one line; "" if it can.
-
-        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
-        reports N/A with it.
-        """
+        """Why this backend cannot express the features `needed` in one line; "" if it can."""
         missing = sorted(self.missing_features(frozenset(needed)).items(), key=lambda item: item[0].value)
         if not missing:
             return ""
@@ -177,8 +173,22 @@ class Backend:
         why = self.limits(spec, precision) if self.limits is not None else ""
         return f"{self.name} cannot fit this size: {why}" if why else ""
 
-    def require(self, needed: Iterable[Feature]) -> None:
-        """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""
-        why = self.inexpressible(needed)
+    def refusal(
+        self, spec: RNNSpec, *, as_inputs: bool = True, dynamic_batch: bool = False, precision: str = "fp32"
+    ) -> str:
+        """Why this backend cannot build `spec` with these build options (`build_spec_network`'s), in
+        one line; "" if it can: a feature it cannot express, or a size beyond its limits.
+
+        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
+        reports N/A with it.
+        """
+        needed = spec.features(as_inputs=as_inputs, dynamic_batch=dynamic_batch)
+        return self.inexpressible(needed) or self.beyond_limits(spec, precision)
+
+    def require(
+        self, spec: RNNSpec, *, as_inputs: bool = True, dynamic_batch: bool = False, precision: str = "fp32"
+    ) -> None:
+        """InexpressibleError with `refusal`'s reason unless this backend can build `spec` so."""
+        why = self.refusal(spec, as_inputs=as_inputs, dynamic_batch=dynamic_batch, precision=precision)
         if why:
             raise InexpressibleError(why)

@@ -10,6 +10,10 @@ Padding is exact for every op: a padded unit has zero W, R and biases and a zero
 its pre-activation is 0 at every step and its state stays 0 (RELU/TANH: act(0) = 0; LSTM: g = tanh(0)
 = 0, c' = c/2 + 0 = 0, h' = o*tanh(0) = 0; GRU: n = tanh(0) = 0, h' = z*h = 0); the real units read
 padded ones only through zero columns of R and of the next stack layer's W, so no real value changes.
+With an ONNX activation whose f(0) != 0 (docs/semantics.md §2.2: Affine, HardSigmoid, Softplus, ...)
+a padded unit's state is no longer 0, but its pre-activation still is (its W and R rows are zero, and
+0 times a finite state is 0), so its state stays finite and the real units still read it through
+zero columns only: still exact.
 """
 
 from __future__ import annotations

@@ -21,12 +21,13 @@ from trtrnn.spec import Feature, RNNSpec
 if TYPE_CHECKING:
     import pluggy
 
+    from trtrnn.backend import Backend
     from trtrnn.seed import SeedCase
 
 Outputs = Mapping[str, np.ndarray]
 
 #: Where cases come from, in report order.
-SOURCES = ("seed", "matrix", "property", "onnx", "plugin")
+SOURCES = ("seed", "matrix", "property", "onnx", "torch", "plugin")
 
 
 @dataclass
@@ -59,6 +60,12 @@ class Case:
     def needed(self) -> frozenset[Feature]:
         """What a backend must express: the spec's features plus those the build options add."""
         return self.spec.features(as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch)
+
+    def refused_by(self, backend: Backend) -> str:
+        """Why `backend` cannot build this case (`Backend.refusal`, the CLI's check too); "" if it can."""
+        return backend.refusal(
+            self.spec, as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch, precision=self.precision
+        )
 
     def judged_by(self) -> Tolerance:
         """The case's own tolerance, else the table's for its op and precision, conditioned on its
@@ -102,6 +109,7 @@ class Case:
         if states:
             how = "network inputs" if self.as_inputs or self.dynamic_batch else "constants"
             parts.append(f"{'+'.join(states)} as {how}")
+        parts += _extensions(s)
         if self.dynamic_batch:
             parts.append("dynamic batch")
         if self.precision != "fp32":
@@ -109,6 +117,27 @@ class Case:
         if self.tf32:
             parts.append("TF32")
         return ", ".join(parts)
+
+
+def _extensions(s: RNNSpec) -> list[str]:
+    """The extensions a spec uses (docs/semantics.md §2.1-2.4), in the user's words."""
+    parts = []
+    if s.op.name == "GRU" and not s.linear_before_reset:
+        parts.append("linear_before_reset=0")
+    if s.peepholes:
+        parts.append("peepholes")
+    if s.input_forget:
+        parts.append("input_forget")
+    if s.clip is not None:
+        parts.append(f"clip={s.clip:g}")
+    if s.has_custom_activations():
+        acts = "; ".join(f"{i}: {', '.join(map(str, a))}" for i, a in sorted(s.activations.items()))
+        parts.append(f"activations {{{acts}}}")
+    if s.reverse:
+        parts.append("reverse")
+    if s.proj_size:
+        parts.append(f"proj_size={s.proj_size}")
+    return parts
 
 
 def rounded(spec: RNNSpec, x: np.ndarray, precision: str) -> tuple[RNNSpec, np.ndarray]:
@@ -124,6 +153,8 @@ def rounded(spec: RNNSpec, x: np.ndarray, precision: str) -> tuple[RNNSpec, np.n
     spec = spec.replace(
         weights={k: cut(v) for k, v in spec.weights.items()},
         biases={k: cut(v) for k, v in spec.biases.items()},
+        peepholes={k: cut(v) for k, v in spec.peepholes.items()},
+        projections={k: cut(v) for k, v in spec.projections.items()},
         hidden_state=cut(spec.hidden_state),
         cell_state=cut(spec.cell_state),
     )

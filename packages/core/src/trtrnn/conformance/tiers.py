@@ -66,10 +66,7 @@ class CaseRun:
         available, why = self.backend.availability()
         if not available:
             return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
-        why = self.backend.inexpressible(self.case.needed())
-        spec = getattr(self.case, "spec", None)  # a property group (properties.py) has only needed()
-        if not why and spec is not None:
-            why = self.backend.beyond_limits(spec, getattr(self.case, "precision", "fp32"))
+        why = self.case.refused_by(self.backend)
         if why:
             return TierResult(Status.NA, why)
         return None
