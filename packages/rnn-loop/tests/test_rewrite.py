@@ -173,12 +173,8 @@ def test_tensorrt_parses_and_builds_the_rewritten_model(name):
     assert len(serialize_network(builder, network, _profile(network, feeds))) > 0
 
 
-#: The CPU evaluator has no convolution kernel: the OCR model is judged built, not evaluated.
-EVALUATED = [n for n in CASES if n != "ocr_conv_bilstm"]
-
-
 @needs_trt
-@pytest.mark.parametrize("name", EVALUATED)
+@pytest.mark.parametrize("name", list(CASES))
 def test_evaluated_parsed_network_matches_onnxruntime_on_the_original(name):
     import trtrnn
 
