@@ -297,6 +297,19 @@ def test_a_whole_model_with_a_static_batch_and_length_keeps_them_static():
         np.testing.assert_allclose(_ort(out, feeds)[key], value, err_msg=key, **TOLERANCE)
 
 
+@pytest.mark.parametrize("opset", [11, 13, 18])
+def test_the_forms_that_changed_with_the_opset_follow_the_model(opset):
+    """Unsqueeze takes its axes as an input from opset 13, Split needs num_outputs from 18."""
+    model = _load("seqlens_bilstm")
+    model.opset_import[0].version = opset
+    result = rewrite(model)
+    assert result.notes == [] and result.model.opset_import[0].version == opset
+    onnx.checker.check_model(result.model)
+    feeds = _feeds(model, {"B": 3, "T": 4})
+    for key, value in _ort(model, feeds).items():
+        np.testing.assert_allclose(_ort(result.model, feeds)[key], value, err_msg=key, **TOLERANCE)
+
+
 def test_rewrite_is_found_through_the_registry():
     from trtrnn import registry
     from trtrnn_loop import rewrite as module
