@@ -15,8 +15,9 @@ import pytest
 from trtrnn import trt as flavor
 from trtrnn.conformance.matrix import matrix_cases
 from trtrnn.network import build_spec_network, serialize_network
-from trtrnn_persistent import build
-from trtrnn_persistent.errors import PersistentUnavailableError
+from trtrnn_persistent import build, runtime
+from trtrnn_persistent.errors import PersistentUnavailableError, UnsupportedSizeError
+from trtrnn_persistent.plan import H200
 from trtrnn_persistent.recurrence import Recurrence
 
 pytestmark = pytest.mark.skipif(not flavor.available(), reason="no TensorRT")
@@ -69,9 +70,25 @@ def test_without_plugin_layers_the_build_names_why():
         build_spec_network(build.add_rnn, case.spec, case.x)
 
 
+def as_if_on_h200(monkeypatch):
+    """Plugin layers present and an H200's limits, for the build-time checks."""
+    monkeypatch.setattr(build, "plugin_layers_missing", lambda: "")
+    monkeypatch.setattr(runtime, "ensure_context", lambda: 0)
+    monkeypatch.setattr(runtime, "device_limits", lambda device: H200)
+
+
+def test_a_size_beyond_the_chip_is_refused_before_the_builder(monkeypatch):
+    as_if_on_h200(monkeypatch)
+    from trtrnn.spec import RNNSpec
+
+    spec = RNNSpec.random(0, op="LSTM", hidden_size=1100, max_seq_length=2, data_length=4, batch_shape=(1,))
+    with pytest.raises(UnsupportedSizeError, match="hidden_size: 1100 is above 1024"):
+        build_spec_network(build.add_rnn, spec, spec.random_input(1))
+
+
 @pytest.mark.parametrize("case", STATIC, ids=[c.id for c in STATIC])
 def test_network_feeds_the_plugin_what_it_declares_and_builds(case, monkeypatch):
-    monkeypatch.setattr(build, "plugin_layers_missing", lambda: "")
+    as_if_on_h200(monkeypatch)
     stand_ins = []
 
     def add_rnn(network, spec, inputs):

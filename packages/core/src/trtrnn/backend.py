@@ -130,7 +130,9 @@ class Backend:
     modern TensorRT layers and is a `LoweringBuildFunction` (takes `name=`; checked here): the
     compatibility APIs lower onto such a backend where TensorRT lacks their layer
     (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
-    backend's lowering (`trtrnn.registry.onnx_rewriter`).
+    backend's lowering (`trtrnn.registry.onnx_rewriter`). `limits(spec, precision)`, where set, says
+    why a spec of this size does not fit this backend on this machine ("" when it does; e.g. weights
+    that must stay on chip): the conformance suite reports such cases N/A with that reason.
     """
 
     name: str
@@ -140,6 +142,7 @@ class Backend:
     availability: Callable[[], tuple[bool, str]] = lambda: (True, "")
     lowering: bool = False
     onnx_rewriter: OnnxRewriter | None = None
+    limits: Callable[[RNNSpec, str], str] | None = None
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):
@@ -162,6 +165,11 @@ class Backend:
         if not missing:
             return ""
         return f"{self.name} cannot express " + "; ".join(f"{f.value}: {why}" for f, why in missing)
+
+    def beyond_limits(self, spec: RNNSpec, precision: str = "fp32") -> str:
+        """`limits(spec, precision)` prefixed with the backend's name; "" when it fits (or no limits)."""
+        why = self.limits(spec, precision) if self.limits is not None else ""
+        return f"{self.name} cannot fit this size: {why}" if why else ""
 
     def require(self, needed: Iterable[Feature]) -> None:
         """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""

@@ -24,6 +24,7 @@ from trtrnn.spec import RNNSpec
 from trtrnn_persistent import pack, trt_plugin
 from trtrnn_persistent.errors import PersistentUnavailableError
 from trtrnn_persistent.pipeline import layer_for
+from trtrnn_persistent.plan import plan
 
 
 def plugin_layers_missing() -> str:
@@ -57,6 +58,19 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     if list(lead).count(DYNAMIC) > 1 or (DYNAMIC in lead and lead[0] != DYNAMIC):
         raise ShapeError(f"input: only the first leading dim may be dynamic (-1); got {lead}")
     t, h, k = spec.max_seq_length, spec.hidden_size, spec.num_directions
+    from trtrnn_persistent import runtime
+
+    # sizes that do not fit on this GPU are refused here, by name, not inside TensorRT's builder (a
+    # dynamic batch is checked again for the profile's maximum in configure_plugin)
+    batch = 1 if DYNAMIC in lead else math.prod(lead)
+    plan(
+        spec.op,
+        h,
+        k,
+        batch,
+        "float16" if half else "float32",
+        runtime.device_limits(runtime.ensure_context()),
+    )
     layer = dataclasses.replace(  # what the plugin receives follows the tensors, not the spec's arrays
         layer_for(spec, weights_half=half),
         has_lengths=int(inputs.seq_lengths is not None),

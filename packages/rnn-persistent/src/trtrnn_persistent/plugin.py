@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import trtrnn
 from trtrnn.backend import Backend
+from trtrnn.spec import RNNSpec
 from trtrnn_persistent.build import add_rnn, plugin_layers_missing
-from trtrnn_persistent.errors import PersistentUnavailableError
+from trtrnn_persistent.errors import PersistentUnavailableError, UnsupportedSizeError
 
 
 def missing_here() -> list[str]:
@@ -38,12 +40,29 @@ def availability() -> tuple[bool, str]:
     return (not reasons, "; ".join(reasons))
 
 
+def limits(spec: RNNSpec, precision: str = "fp32") -> str:
+    """Why `spec` does not fit on this GPU's chip (registers, SMs, shared memory); "" when it does.
+
+    fp16 networks keep float16 recurrent weights (half the registers); the batch is the spec's."""
+    from trtrnn_persistent import runtime
+    from trtrnn_persistent.plan import plan
+
+    try:
+        device = runtime.device_limits(runtime.ensure_context())
+        weights = "float16" if precision == "fp16" else "float32"
+        plan(spec.op, spec.hidden_size, spec.num_directions, math.prod(spec.batch_shape), weights, device)
+    except UnsupportedSizeError as exc:
+        return str(exc)
+    return ""
+
+
 BACKEND = Backend(
     name="rnn-persistent",
     description="each stack layer's recurrence as one persistent CUDA kernel in an IPluginV3 layer (GPU)",
     build=add_rnn,
     unsupported={},
     availability=availability,
+    limits=limits,
 )
 
 

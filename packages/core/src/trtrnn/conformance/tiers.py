@@ -62,11 +62,13 @@ class CaseRun:
 
     # ---- shared steps -------------------------------------------------------------------------
     def gate(self) -> TierResult | None:
-        """NOT_RUN when the backend is unavailable here, N/A when it cannot express the case."""
+        """NOT_RUN when the backend is unavailable here, N/A when it cannot express the case or its size."""
         available, why = self.backend.availability()
         if not available:
             return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
-        why = self.backend.inexpressible(self.case.needed())
+        why = self.backend.inexpressible(self.case.needed()) or self.backend.beyond_limits(
+            self.case.spec, self.case.precision
+        )
         if why:
             return TierResult(Status.NA, why)
         return None
