@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import trtrnn
-from trtrnn import Backend, Feature, RNNInputs, RNNOutputs, RNNSpec, registry, trt
+from trtrnn import Backend, Feature, RNNInputs, RNNOperation, RNNOutputs, RNNSpec, registry, trt
 from trtrnn.conformance import Case, Tolerance
 from trtrnn.conformance.cases import plugin_cases
 from trtrnn.conformance.compare import compare
@@ -25,6 +25,7 @@ from trtrnn.conformance.matrix import (
     edge_cases,
     fp16_cases,
     matrix_cases,
+    tf32_cases,
 )
 from trtrnn.conformance.tiers import CaseRun, Status, TierResult
 from trtrnn.conformance.tolerances import conditioned, tolerance
@@ -313,6 +314,7 @@ def test_docs_case_counts_are_the_suites() -> None:
     docs = (Path(__file__).parents[1] / "docs" / "conformance.md").read_text()
     rows, matrix = len(covering_rows()), matrix_cases()
     extra = f"{len(edge_cases())} edge + {len(dynamic_cases())} dynamic batch + {len(fp16_cases())} fp16"
+    extra += f" + {len(tf32_cases())} TF32"
     assert f"| matrix | {len(matrix)}: {rows} covering rows + {extra} |" in docs
     assert f"The {rows} rows" in docs
     assert f"| seed | {len(seed_cases())}: " in docs and f"| onnx | {len(onnx_cases())}: " in docs
@@ -417,6 +419,24 @@ def test_one_expressibility_check_for_the_cli_and_the_suite() -> None:
     static = Backend("static", "x", UNROLLED.build, unsupported={Feature.DYNAMIC_BATCH: "static only"})
     with pytest.raises(InexpressibleError, match="static cannot express dynamic batch"):
         build_network(static, spec.replace(seq_lengths=None), None, dynamic_batch=True)
+    # and sizes beyond a backend's limits, the same way
+    small = Backend("small", "x", UNROLLED.build, limits=lambda s, p: "H > 2" if s.hidden_size > 2 else "")
+    plain = spec.replace(seq_lengths=None)
+    assert CaseRun(small, Case("big", plain, case.x)).gate() == TierResult(
+        Status.NA, "small cannot fit this size: H > 2"
+    )
+    with pytest.raises(InexpressibleError, match=r"^small cannot fit this size: H > 2$"):
+        build_network(small, plain, case.x)
+
+
+def test_a_property_group_is_gated_by_its_op_and_each_example_in_full() -> None:
+    from trtrnn.conformance.properties import PropertyGroup, run_property
+
+    tiny = Backend("tiny", "x", UNROLLED.build, unsupported=LIMITS, limits=lambda s, p: "any size")
+    group = PropertyGroup(RNNOperation.TANH, examples=2)
+    assert CaseRun(tiny, group).gate() is None  # the op itself is expressible
+    result = run_property(tiny, group, "built")  # every drawn example is beyond the limits
+    assert result.status == Status.NA and result.reason == "tiny cannot fit this size: any size"
 
 
 def test_an_evaluated_failure_names_the_first_tensor_gone_non_finite() -> None:

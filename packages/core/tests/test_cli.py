@@ -15,7 +15,7 @@ from trtrnn.spec import RNNSpec
 from trtrnn.specfile import save_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_rnn.npz"
-COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "demo", "bench")
+COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "run", "demo", "bench")
 needs_loop = pytest.mark.skipif(
     "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
 )
@@ -85,7 +85,9 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
         "input  input [-1, 5, 9] float32 (profile min [1, 5, 9] opt [3, 5, 9] max [3, 5, 9])" in result.stdout
     )
     assert engine.stat().st_size > 1000
+    assert "BuilderFlag.TF32: on (TensorRT's default)" in result.stdout  # TensorRT 10 and for RTX
     sidecar = json.loads((tmp_path / "lstm.engine.io.json").read_text())
+    assert sidecar["tf32"] is True
     assert [t["name"] for t in sidecar["tensors"]] == [
         "input",
         "hidden_state",
@@ -98,6 +100,7 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
     result = trtrnn("inspect", engine)
     assert result.returncode == 0, result.stderr
     assert "output output [-1, 5, 16] float32" in result.stdout
+    assert "BuilderFlag.TF32: on" in result.stdout
 
     (tmp_path / "lstm.engine.io.json").unlink()
     result = trtrnn("inspect", engine)
@@ -105,6 +108,16 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
     if not trt.engine_execution():
         assert "tensors: unknown without lstm.engine.io.json" in result.stdout
         assert "needs a CUDA GPU" in result.stdout
+
+
+@needs_loop
+def test_build_no_tf32_clears_the_flag_and_inspect_says_so(tmp_path: Path, spec_file: Path) -> None:
+    engine = tmp_path / "exact.engine"
+    result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--no-tf32")
+    assert result.returncode == 0, result.stderr
+    assert "BuilderFlag.TF32: off (as asked): float32 matrix multiplies compute in float32" in result.stdout
+    assert json.loads((tmp_path / "exact.engine.io.json").read_text())["tf32"] is False
+    assert "BuilderFlag.TF32: off" in trtrnn("inspect", engine).stdout
 
 
 @needs_loop
@@ -296,6 +309,42 @@ def test_every_command_is_a_module_with_its_parser() -> None:
     for command in cli.COMMANDS:
         assert command.__name__ == f"trtrnn.cli.{command.NAME}"
         assert sub.choices[command.NAME].get_default("func") is command.run
+
+
+@needs_loop
+def test_build_and_inspect_show_the_extensions(tmp_path: Path) -> None:
+    """docs/semantics.md §2.1-2.4: an ONNX LSTM with peepholes, clip, input_forget and different
+    activations per direction, and an LSTMP spec file: inspect and build name each extension; a
+    TensorRT-API backend refuses them with its reason (exit 1), never builds something else."""
+    onnx = pytest.importorskip("onnx")
+    from trtrnn.onnx_io import to_onnx
+
+    lstm = RNNSpec.random(
+        4, op="LSTM", hidden_size=6, max_seq_length=4, direction="BIDIRECTION", batch_shape=(2,),
+        peepholes=True, clip=1.5, input_forget=True, activations={1: ("Sigmoid", ("LeakyRelu", 0.2), "Tanh")},
+    )  # fmt: skip
+    onnx.save(to_onnx(lstm), tmp_path / "lstm.onnx")
+    result = trtrnn("inspect", tmp_path / "lstm.onnx", "--backend", "rnn-loop")
+    assert result.returncode == 0, result.stderr
+    for line in (
+        "peepholes (i, o, f) on 2 layer index(es)",
+        "input_forget: f = 1 - i",
+        "clip: gate inputs clipped to [-1.5, 1.5]",
+        "activations of layer index 1: Sigmoid, LeakyRelu(alpha=0.2), Tanh",
+        "needs: LSTM input_forget, LSTM peepholes, bidirectional, clip, non-default activations",
+    ):
+        assert line in result.stdout, line
+    lstmp = RNNSpec.random(
+        5, op="LSTM", hidden_size=8, proj_size=3, max_seq_length=4, batch_shape=(3,), states=True
+    )
+    save_spec(tmp_path / "lstmp.npz", lstmp)
+    result = trtrnn("build", tmp_path / "lstmp.npz", "--backend", "rnn-loop", "-o", tmp_path / "p.engine")
+    assert result.returncode == 0, result.stderr
+    assert "projection: proj_size 3 (h is 3 wide, c 8)" in result.stdout
+    assert "outputs [3, 4, 3], [3, 1, 3], [3, 1, 8]" in result.stdout
+    refused = trtrnn("build", tmp_path / "lstm.onnx", "--backend", "rnn-v2", "-o", tmp_path / "v2.engine")
+    assert refused.returncode == 1
+    assert "TensorRT 8's IRNNv2Layer" in refused.stderr and not (tmp_path / "v2.engine").exists()
 
 
 @needs_loop

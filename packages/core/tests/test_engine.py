@@ -95,7 +95,10 @@ def test_load_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.engine").write_bytes(b"")
     with pytest.raises(TrtrnnError, match="is empty"):
         Engine.load(tmp_path / "empty.engine")
-    (tmp_path / "m.engine").write_bytes(b"x")
+    (tmp_path / "garbage.engine").write_bytes(b"x" * 64)
+    with pytest.raises(TrtrnnError, match="does not start like a serialized TensorRT engine"):
+        Engine.load(tmp_path / "garbage.engine")
+    (tmp_path / "m.engine").write_bytes(b"vtrt" + bytes(60))  # TensorRT for RTX's header, then anything
     sidecar_path(tmp_path / "m.engine").write_text("{")
     with pytest.raises(TrtrnnError, match=r"not a trtrnn \.io\.json"):
         Engine.load(tmp_path / "m.engine")

@@ -148,7 +148,7 @@ def test_dynamic_dims_resolve_from_the_arrays(variant):
         assert max_error(got[name], want) <= TOLERANCE, name
 
 
-#: Beyond the matrix: ONNX features trtrnn itself refuses (SEMANTICS.md §8) but TensorRT's parser lowers,
+#: Beyond the matrix: ONNX features (trtrnn imports them too since issue 12) that TensorRT's parser lowers,
 #: exercising more layer attributes (peephole products, CLIP, activation alpha/beta). Left out because
 #: the parser's lowering and onnxruntime disagree, not because of the evaluator:
 #: - Softplus: the parser emits SOFTPLUS with alpha = beta = 0 (onnx-tensorrt's RNN defaults), so by
@@ -220,3 +220,30 @@ def test_matrix_summary():
     worst = max(RESULTS, key=RESULTS.get)
     print(f"\nONNX-parser matrix: {len(RESULTS)} cases, max error {RESULTS[worst]:.3g} ({worst})")
     assert RESULTS[worst] <= TOLERANCE
+
+
+def test_the_parser_departs_from_onnx_where_semantics_md_says():
+    """docs/semantics.md §2.1 / §2.4, measured on the parser's own network: for a length of 0 it returns
+    the initial state (onnxruntime and trtrnn: 0), and with clip it also clips the cell before h
+    (onnxruntime and trtrnn clip only the gate inputs)."""
+    from trtrnn.enums import RNNGateType
+    from trtrnn.onnx_io import onnx_feeds, onnxruntime_forward, to_onnx
+    from trtrnn.spec import RNNSpec
+
+    shape = {"hidden_size": 4, "max_seq_length": 4, "batch_shape": (3,)}
+    spec = RNNSpec.random(0, op="LSTM", seq_lengths="zeros", states=True, **shape)
+    x = spec.random_input(0)
+    _, network, _parser = parse(to_onnx(spec))
+    got = evaluate(network, onnx_feeds(spec, x))
+    np.testing.assert_array_equal(got["Y_h"][0, 0], spec.hidden_state[0, 0])  # the initial state
+    assert not np.any(onnxruntime_forward(spec, x).hidden[0])  # ONNX's answer: zeros
+
+    spec = RNNSpec.random(
+        5, op="LSTM", hidden_size=3, max_seq_length=20, batch_shape=(3,), clip=0.7, scale=2.0
+    )
+    for gate in (RNNGateType.INPUT, RNNGateType.FORGET, RNNGateType.CELL):
+        spec.biases[(0, gate, True)] = np.full(3, 3.0, np.float32)  # the cell grows past the clip
+    x = spec.random_input(0, scale=2.0)
+    _, network, _parser = parse(to_onnx(spec))
+    got = evaluate(network, onnx_feeds(spec, x))["Y"].transpose(2, 0, 1, 3).reshape(spec.output_shapes[0])
+    assert np.abs(got - onnxruntime_forward(spec, x).output).max() > 0.05

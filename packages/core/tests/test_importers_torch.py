@@ -75,6 +75,28 @@ def test_reference_of_imported_state_dict_matches_pytorch(name: str) -> None:
     )
 
 
+def test_projection_is_read_from_weight_hr() -> None:
+    case = CASES["lstmp_2layer_bidirectional"]
+    spec = from_torch(_state_dict(case), max_seq_length=5)
+    assert (spec.proj_size, spec.hidden_size, spec.num_layers, spec.num_directions) == (3, 4, 2, 2)
+    np.testing.assert_array_equal(spec.projections[3], _state_dict(case)["weight_hr_l1_reverse"])
+    assert spec.weight_shape(2, True) == (4, 6)  # stack layer 1 consumes 2 * proj_size
+
+
+def test_projection_refusals_name_the_field() -> None:
+    sd = _state_dict(CASES["lstmp"])
+    with pytest.raises(SpecError, match=r"proj_size: module attribute says 3 but the weights say 2"):
+        from_torch(_FakeModule(sd, proj_size=3), max_seq_length=5)
+    with pytest.raises(ShapeError, match=r"weight_hr_l0: shape \(2, 4\); expected \(2, 5\)"):
+        from_torch({**sd, "weight_hr_l0": sd["weight_hr_l0"][:, :4]}, max_seq_length=5)
+    two = _state_dict(CASES["lstmp_2layer_bidirectional"])
+    with pytest.raises(SpecError, match=r"from_torch: weight_hr_l1_reverse is missing"):
+        from_torch({k: v for k, v in two.items() if k != "weight_hr_l1_reverse"}, max_seq_length=5)
+    gru = _state_dict(CASES["gru"])
+    with pytest.raises(SpecError, match=r"weight_hr_l0 \(2, 5\) \(a projection\) belongs to an LSTM whose "):
+        from_torch({**gru, "weight_hr_l0": np.zeros((2, 5), np.float32)}, max_seq_length=5)
+
+
 def test_configuration_read_off_the_weights() -> None:
     case = CASES["lstm_2layer_bidirectional_batch_first"]
     spec = from_torch(_state_dict(case), max_seq_length=5)

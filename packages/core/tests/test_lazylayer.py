@@ -17,6 +17,7 @@ class Recording(LazyRNNLayer):
 
     lazy_release = "TensorRT 8"
     name_prefix = "recording"
+    lowered = 0  # a public attribute of its own: declared on the class, so assignments are accepted
 
     def __init__(self, **overrides: object) -> None:
         args = dict(layer_count=1, hidden_size=4, max_seq_length=3, op=RNNOperation.RELU) | overrides
@@ -68,3 +69,11 @@ def test_output_index_and_cell_state_rules() -> None:
 def test_positive_int_names_the_field(value: object) -> None:
     with pytest.raises(SpecError, match=rf"add_rnn hidden_size: must be a positive integer; got {value!r}"):
         positive_int("add_rnn hidden_size", value)
+
+
+def test_unknown_attributes_are_refused_with_the_settable_ones_named() -> None:
+    layer = Recording()
+    with pytest.raises(AttributeError, match=r"no attribute 'dirction'; settable: name, direction"):
+        layer.dirction = "BIDIRECTION"
+    layer.direction = "BIDIRECTION"
+    assert layer.direction == RNNDirection.BIDIRECTION

@@ -108,16 +108,19 @@ def test_vector(name: str) -> None:
             from_onnx(model, vector.inputs)
         return
     spec = from_onnx(model, vector.inputs)
-    x = vector.inputs[vector.node.input[0]]  # [T, B, E] -> the spec's [B, T, E]
-    got = reference.forward(spec, x.transpose(1, 0, 2))
+    layout = next((a.i for a in vector.node.attribute if a.name == "layout"), 0)
+    x = vector.inputs[vector.node.input[0]]  # [T, B, E] (layout 1: [B, T, E]) -> the spec's [B, T, E]
+    got = reference.forward(spec, x if layout else x.transpose(1, 0, 2))
     compared = 0
     for out_name, want in vector.outputs.items():
         position = list(vector.node.output).index(out_name)
-        if position == 0:  # Y [T, K, B, H] <- output [B, T, K*H]
+        if position == 0:  # Y [T, K, B, H] (layout 1: [B, T, K, H]) <- output [B, T, K*H]
             b, t = got.output.shape[:2]
-            mine = got.output.reshape(b, t, spec.num_directions, spec.hidden_size).transpose(1, 2, 0, 3)
-        else:  # Y_h / Y_c [K, B, H] <- [B, K, H]
-            mine = (got.hidden if position == 1 else got.cell).transpose(1, 0, 2)
+            mine = got.output.reshape(b, t, spec.num_directions, spec.hidden_size)
+            mine = mine if layout else mine.transpose(1, 2, 0, 3)
+        else:  # Y_h / Y_c [K, B, H] (layout 1: [B, K, H]) <- [B, K, H]
+            mine = got.hidden if position == 1 else got.cell
+            mine = mine if layout else mine.transpose(1, 0, 2)
         assert mine.shape == want.shape, out_name
         np.testing.assert_allclose(mine, want, rtol=1e-5, atol=1e-6, err_msg=f"{name}: {out_name}")
         compared += 1

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from trtrnn import reference
-from trtrnn.enums import RNNOperation
+from trtrnn.activations import ONNX_ACTIVATIONS, Activation
+from trtrnn.conformance.extended import extended_specs
+from trtrnn.enums import RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.seed import SEED_CASES
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -160,25 +162,25 @@ def _model(op: str = "LSTM", **attrs: object) -> onnx.ModelProto:
 
 
 @pytest.mark.parametrize(
-    ("op", "attrs", "rule"),
-    [
-        ("LSTM", {"layout": 1}, r"layout=1 \(batch-major\)"),
-        ("GRU", {"direction": "reverse"}, r"direction='reverse'; a unidirectional TensorRT RNN runs forward"),
-        ("LSTM", {"clip": 3.0}, r"clip=3.0 \(cell clipping\)"),
-        ("LSTM", {"input_forget": 1}, r"input_forget=1"),
-        ("GRU", {"linear_before_reset": 0}, r"linear_before_reset=0"),
-        ("GRU", {"linear_before_reset": None}, r"linear_before_reset=0 \(ONNX's default"),
-        ("RELU", {"activations": ["LeakyRelu"], "activation_alpha": [0.1]}, r"activation_alpha=\[0.1"),
-        ("TANH", {"activation_beta": [1.0]}, r"activation_beta"),
-        ("TANH", {"activations": ["Sigmoid"]}, r"activations=\['Sigmoid'\]; expected \['Tanh'\] or Relu"),
-        ("LSTM", {"activations": ["Sigmoid", "Relu", "Tanh"]}, r"expected \['Sigmoid', 'Tanh', 'Tanh'\]"),
+    ("op", "attrs", "field", "value"),
+    [  # refused until issue 12 (SEMANTICS §8 then): each now imports into its spec field
+        ("GRU", {"direction": "reverse"}, "reverse", True),
+        ("LSTM", {"clip": 3.0}, "clip", 3.0),
+        ("LSTM", {"input_forget": 1}, "input_forget", True),
+        ("GRU", {"linear_before_reset": 0}, "linear_before_reset", False),
+        ("GRU", {"linear_before_reset": None}, "linear_before_reset", False),  # ONNX's default is 0
+        ("RELU", {"activations": ["LeakyRelu"], "activation_alpha": [0.5]}, "activations", {0: (("LeakyRelu", 0.5),)}),  # noqa: E501
+        ("TANH", {"activations": ["Sigmoid"]}, "activations", {0: ("Sigmoid",)}),
+        ("LSTM", {"activations": ["Sigmoid", "Relu", "Tanh"]}, "activations", {0: ("Sigmoid", "Relu", "Tanh")}),  # noqa: E501
     ],
-)
-def test_inexpressible_attributes_are_refused(op: str, attrs: dict, rule: str) -> None:
-    op_type = onnx_io.ONNX_OP_TYPE[RNNOperation[op]]
-    message = rf"onnx {op_type} node '{op_type.lower()}_0': .*{rule}.*TensorRT's RNN cannot express it"
-    with pytest.raises(SpecError, match=message):
-        onnx_io.from_onnx(_model(op, **attrs))
+)  # fmt: skip
+def test_formerly_inexpressible_attributes_import(op: str, attrs: dict, field: str, value: object) -> None:
+    spec = onnx_io.from_onnx(_model(op, **attrs))
+    if field == "activations":
+        want = {i: tuple(Activation.of(a) for a in acts) for i, acts in value.items()}  # type: ignore[attr-defined]
+        assert spec.activations == want
+    else:
+        assert getattr(spec, field) == value
 
 
 def test_explicit_default_activations_are_accepted() -> None:
@@ -197,10 +199,11 @@ def _with_peepholes(p: np.ndarray) -> onnx.ModelProto:
     return model
 
 
-def test_peepholes_are_refused_unless_zero() -> None:
-    with pytest.raises(SpecError, match=r"peephole weights P \(input 7\)"):
-        onnx_io.from_onnx(_with_peepholes(np.full((1, 12), 0.1, np.float32)))
-    assert onnx_io.from_onnx(_with_peepholes(np.zeros((1, 12), np.float32))).op == RNNOperation.LSTM
+def test_peepholes_import_in_onnx_order_i_o_f() -> None:
+    p = np.arange(12, dtype=np.float32).reshape(1, 12)
+    spec = onnx_io.from_onnx(_with_peepholes(p))
+    for i, gate in enumerate((RNNGateType.INPUT, RNNGateType.OUTPUT, RNNGateType.FORGET)):
+        np.testing.assert_array_equal(spec.peepholes[(0, gate)], p[0, 4 * i : 4 * i + 4])
 
 
 def test_chains_that_are_not_stacked_layers_are_refused() -> None:
@@ -220,12 +223,12 @@ def test_chains_that_are_not_stacked_layers_are_refused() -> None:
     model = onnx_io.to_onnx(spec)
     second = [n for n in model.graph.node if n.op_type == "LSTM"][1]
     second.attribute.append(helper.make_attribute("clip", 1.0))
-    with pytest.raises(SpecError, match=r"clip=1.0"):
+    with pytest.raises(SpecError, match=r"got \('LSTM', 4, 'bidirectional', 0, 1.0, False, True\) after"):
         onnx_io.from_onnx(model)
     model = onnx_io.to_onnx(spec)
     first = next(n for n in model.graph.node if n.op_type == "LSTM")
     next(a for a in first.attribute if a.name == "hidden_size").i = 3  # layer 0 only
-    with pytest.raises(SpecError, match=r"same op, hidden_size and direction"):
+    with pytest.raises(SpecError, match=r"same op, hidden_size, direction, layout, clip"):
         onnx_io.from_onnx(model)
 
 
@@ -260,3 +263,61 @@ def test_unidirectional_stack_joined_by_squeeze_imports() -> None:
     model.graph.node.insert(after_first, helper.make_node("Squeeze", ["Y_0", "squeeze_axes"], ["X_1"]))
     onnx.checker.check_model(model)
     _assert_same_spec(onnx_io.from_onnx(model), spec)
+
+
+# ---- the extensions (docs/semantics.md §2.1-2.4) against onnxruntime ------------------------------
+EXTENDED = extended_specs(96)
+
+
+def test_the_extended_specs_cover_every_extension() -> None:
+    seen = set().union(*(s.features() for s in EXTENDED))
+    assert set(EXTENDED_FEATURES) - seen == {Feature.PROJECTION}  # no ONNX form: PyTorch judges it
+    names = {a.name for s in EXTENDED for acts in s.activations.values() for a in acts}
+    assert names == set(ONNX_ACTIVATIONS)
+
+
+def test_reference_extensions_agree_with_onnxruntime() -> None:
+    worst, failures = 0.0, []
+    for n, spec in enumerate(EXTENDED):
+        x = spec.random_input(n)
+        with np.errstate(over="ignore"):  # exp overflow saturates Elu/Softplus/Sigmoid exactly
+            got = reference.forward(spec, x)
+        want = onnx_io.onnxruntime_forward(spec, x)
+        error = max(
+            float(np.max(np.abs(a - b) / (1 + np.abs(b))))
+            for a, b in zip(got, want, strict=True)
+            if a is not None
+        )
+        worst = max(worst, error)
+        if error > 1e-5:
+            failures.append((n, sorted(f.value for f in spec.features()), error))
+    print(f"\nextensions: {len(EXTENDED)} cases vs onnxruntime, max scaled error {worst:.3g}")
+    assert not failures, failures
+
+
+def test_clip_applies_to_gate_inputs_not_to_the_cell() -> None:
+    """A 20-step LSTM whose cell grows past the clip: onnxruntime (and so the reference) leaves c
+    unclipped before h; clipping c too (TensorRT's parser) would differ."""
+    spec = RNNSpec.random(
+        5, op="LSTM", hidden_size=3, max_seq_length=20, batch_shape=(3,), clip=0.7, scale=2.0
+    )
+    for index, gate in ((0, RNNGateType.INPUT), (0, RNNGateType.FORGET), (0, RNNGateType.CELL)):
+        spec.biases[(index, gate, True)] = np.full(3, 3.0, np.float32)
+    x = spec.random_input(0, scale=2.0)
+    got, want = reference.forward(spec, x), onnx_io.onnxruntime_forward(spec, x)
+    assert float(np.max(np.abs(got.cell))) > 0.7  # the cell really exceeds the threshold
+    np.testing.assert_allclose(got.output, want.output, atol=1e-5)
+    np.testing.assert_allclose(got.cell, want.cell, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", list(RNNOperation))
+def test_zero_length_gives_zero_outputs_and_states(op: RNNOperation) -> None:
+    spec = RNNSpec.random(
+        9, op=op, direction="BIDIRECTION", num_layers=2, batch_shape=(3,), seq_lengths="zeros", states=True
+    )
+    x = spec.random_input(1)
+    got, want = reference.forward(spec, x), onnx_io.onnxruntime_forward(spec, x)
+    for a, b in zip(got, want, strict=True):
+        if a is not None:
+            assert not np.any(a[0]) and not np.any(b[0])  # item 0 has length 0: everything is 0
+            np.testing.assert_allclose(a, b, atol=1e-5)

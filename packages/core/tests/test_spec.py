@@ -173,11 +173,11 @@ def test_weight_keys_must_be_triples() -> None:
 
 
 # ---- seq_lengths and states ----------------------------------------------------------------------
-@pytest.mark.parametrize("bad", [0, 4])
-def test_seq_lengths_must_be_in_one_to_t(bad: int) -> None:
+@pytest.mark.parametrize("bad", [-1, 4])
+def test_seq_lengths_must_be_in_zero_to_t(bad: int) -> None:
     with pytest.raises(
         SpecError,
-        match=rf"seq_lengths: every length must be in \[1, max_seq_length=3\]; "
+        match=rf"seq_lengths: every length must be in \[0, max_seq_length=3\] .*; "
         rf"got min {min(2, bad)}, max {max(2, bad)}",
     ):
         _spec().replace(seq_lengths=np.array([2, bad], np.int32)).validate()
@@ -255,5 +255,8 @@ def test_random_specs_are_valid(op: RNNOperation, direction: RNNDirection, input
 def test_random_lengths_kinds() -> None:
     assert RNNSpec.random(0, seq_lengths="none").seq_lengths is None
     assert RNNSpec.random(0, seq_lengths="full", max_seq_length=5).seq_lengths.tolist() == [5, 5]
-    with pytest.raises(SpecError, match=r"seq_lengths: expected 'none', 'full' or 'ragged'; got 'some'"):
+    assert RNNSpec.random(0, seq_lengths="zeros", max_seq_length=5, batch_shape=(3,)).seq_lengths[0] == 0
+    with pytest.raises(
+        SpecError, match=r"seq_lengths: expected 'none', 'full', 'ragged' or 'zeros'; got 'some'"
+    ):
         RNNSpec.random(0, seq_lengths="some")

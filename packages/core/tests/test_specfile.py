@@ -134,3 +134,24 @@ def test_bad_files(tmp_path: Path) -> None:
     np.savez(tmp_path / "h.npz", weight_ih_l0=np.zeros(2))
     with pytest.raises(SpecError, match="has no __config__"):
         load_spec(tmp_path / "h.npz")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_the_extensions_round_trip_exactly(tmp_path, suffix) -> None:
+    """docs/semantics.md §2.1-2.4: every extension field and array survives save/load (a lost one would
+    be a silently different RNN), and the loaded spec computes the same numbers bit for bit."""
+    from trtrnn import reference
+    from trtrnn.conformance.extended import extended_specs
+
+    specs = extended_specs(12, seed=4)
+    lstmp = {"proj_size": 2, "peepholes": True, "input_forget": True, "clip": 0.5, "states": True}
+    specs.append(RNNSpec.random(1, op="LSTM", hidden_size=5, direction="BIDIRECTION", **lstmp))
+    for n, spec in enumerate(specs):
+        path = save_spec(tmp_path / f"s{n}{suffix}", spec)
+        back, _ = load_spec(path)
+        assert back.features() == spec.features()
+        for name in ("linear_before_reset", "input_forget", "clip", "reverse", "proj_size", "activations"):
+            assert getattr(back, name) == getattr(spec, name), name
+        x = spec.random_input(n)
+        for got, want in zip(reference.forward(back, x), reference.forward(spec, x), strict=True):
+            assert (got is None and want is None) or np.array_equal(got, want)

@@ -133,3 +133,12 @@ def test_add_rnn_on_an_ordinary_network_takes_t_n_e(trt_mod):
     layer = add_rnn(network, x, 1, SEED_H, SEED_T, RELU, LINEAR, UNI, np.ones(W_SIZE), np.zeros(B_SIZE))
     assert tuple(layer.get_output(0).shape) == (SEED_T, SEED_N, SEED_H)
     assert tuple(layer.get_output(1).shape) == (1, SEED_N, SEED_H)
+
+
+def test_unknown_attributes_are_refused_like_tensorrt(network, x):
+    layer = seed_layer(network, x)
+    with pytest.raises(AttributeError, match="IRNNLayer has no sequence-lengths input"):
+        layer.seq_lengths = x
+    with pytest.raises(AttributeError, match="no attribute 'hiden_state'"):
+        layer.hiden_state = x
+    layer.hidden_state = None

@@ -17,7 +17,7 @@ from trtrnn import reference
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import SpecError
 from trtrnn.network import build_spec_network
-from trtrnn.spec import Feature, RNNSpec
+from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 from trtrnn_legacy import ImplicitBatchNetwork, blob, plugin
 
 #: float32 through a loop vs the float64-inside reference.
@@ -94,8 +94,12 @@ def test_backend_maps_leading_dims(trt_mod, name):
         np.testing.assert_allclose(got[key], value, **TOLERANCE, err_msg=f"{name}: {key}")
 
 
-def test_backend_declares_only_seq_lengths_unsupported_and_refuses_them(trt_mod):
-    assert set(plugin.BACKEND.unsupported) == {Feature.SEQ_LENGTHS}
+def test_backend_declares_only_seq_lengths_and_the_extensions_unsupported(trt_mod):
+    assert set(plugin.BACKEND.unsupported) == {Feature.SEQ_LENGTHS, *EXTENDED_FEATURES}
+    assert plugin.BACKEND.unsupported[Feature.CLIP] == "TensorRT 7's IRNNLayer: the API has no clip setting"
+    spec = RNNSpec.random(30, op="GRU", hidden_size=H, max_seq_length=T, batch_shape=(2,), clip=1.0)
+    with pytest.raises(SpecError, match=r"clip: TensorRT 7's IRNNLayer cannot express it"):
+        build_spec_network(plugin.build, spec, spec.random_input(32))
     spec = RNNSpec.random(
         31, op="GRU", hidden_size=H, max_seq_length=T, batch_shape=(2,), seq_lengths="ragged"
     )

@@ -109,7 +109,7 @@ def test_registered_backend_builds_with_add_rnn():
     backend = registry.get("rnn-loop")
     assert backend is plugin.BACKEND
     assert backend.build is trtrnn_loop.add_rnn
-    assert dict(backend.unsupported) == {}
+    assert dict(backend.unsupported) == {}  # TensorRT's contract and every extension
 
 
 @needs_trt

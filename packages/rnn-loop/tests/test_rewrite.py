@@ -218,13 +218,77 @@ def test_plan_lists_every_rnn_node_with_what_rewrite_will_do():
     assert "RELU unidirection" in plans[1].detail
 
 
-def test_an_attribute_outside_the_semantics_is_refused_naming_node_and_attribute():
-    with pytest.raises(SpecError, match=r"GRU node 'gru_0'.*linear_before_reset=0.*--keep-unsupported"):
-        rewrite(_load("gru_lbr0"))
+def _extended_model() -> onnx.ModelProto:
+    """Hand-built (not by trtrnn): a bidirectional LSTM with peepholes, clip, input_forget and different
+    activations per direction, then a reverse RNN with ScaledTanh, then a GRU lbr=0 with HardSigmoid;
+    dynamic batch and length, sequence_lens with zeros allowed."""
+    rng = np.random.default_rng(7)
+    e, h = 3, 4
+
+    def init(name, *shape):
+        return onnx.numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), name)
+
+    inits = [
+        init("W1", 2, 4 * h, e), init("R1", 2, 4 * h, h), init("B1", 2, 8 * h), init("P1", 2, 3 * h),
+        init("W2", 1, h, 2 * h), init("R2", 1, h, h), init("W3", 1, 3 * h, h), init("R3", 1, 3 * h, h),
+        init("B3", 1, 6 * h), onnx.numpy_helper.from_array(np.array([0, 0, 2 * h], np.int64), "shape"),
+        onnx.numpy_helper.from_array(np.array([1], np.int64), "one"),
+    ]  # fmt: skip
+    nodes = [
+        helper.make_node(
+            "LSTM", ["X", "W1", "R1", "B1", "lens", "", "", "P1"], ["Y1"], name="lstm", hidden_size=h,
+            direction="bidirectional", clip=1.5, input_forget=1,
+            activations=["Sigmoid", "Tanh", "Tanh", "HardSigmoid", "Softsign", "LeakyRelu"],
+            activation_alpha=[0.3, 0.1], activation_beta=[0.45],
+        ),
+        helper.make_node("Transpose", ["Y1"], ["Y1t"], perm=[0, 2, 1, 3]),
+        helper.make_node("Reshape", ["Y1t", "shape"], ["X2"]),
+        helper.make_node("RNN", ["X2", "W2", "R2", "", "lens"], ["Y2"], name="rnn", hidden_size=h,
+                         direction="reverse", activations=["ScaledTanh"], activation_alpha=[0.8],
+                         activation_beta=[1.2]),
+        helper.make_node("Squeeze", ["Y2", "one"], ["X3"]),
+        helper.make_node("GRU", ["X3", "W3", "R3", "B3"], ["Y3", "Y3_h"], name="gru", hidden_size=h,
+                         activations=["HardSigmoid", "Tanh"], activation_alpha=[0.25], activation_beta=[0.5]),
+    ]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "extended",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["T", "B", e]),
+         helper.make_tensor_value_info("lens", TensorProto.INT32, ["B"])],
+        [helper.make_tensor_value_info("Y3", TensorProto.FLOAT, ["T", 1, "B", h]),
+         helper.make_tensor_value_info("Y3_h", TensorProto.FLOAT, [1, "B", h])],
+        inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("name", ["gru_lbr0", "extended"])
+def test_nodes_with_onnx_extensions_are_lowered_and_match_onnxruntime(name):
+    """docs/semantics.md §2.1-2.4: GRU linear_before_reset=0 (PyTorch never exports it; committed model)
+    and a hand-built chain using peepholes, clip, input_forget, per-direction activations with
+    alpha/beta, reverse and zero lengths: every node is lowered, onnxruntime agrees."""
+    model = _load(name) if name == "gru_lbr0" else _extended_model()
+    result = rewrite(model)
+    assert {n.action for n in result.nodes} == {"lower"}
+    assert not [n for n in result.model.graph.node if n.op_type in ("RNN", "GRU", "LSTM")]
+    for seed, (b, t) in enumerate(((3, 5), (2, 3))):
+        feeds = _feeds(model, {"B": b, "T": t}, seed)
+        if "lens" in feeds:
+            feeds["lens"][0] = 0  # an empty sequence
+        want, got = _ort(model, feeds), _ort(result.model, feeds)
+        for key in want:
+            np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
 
 
 def test_keep_unsupported_leaves_the_node_as_it_was():
     model = _load("gru_lbr0")
+    (node,) = model.graph.node
+    weight = next(i for i in model.graph.initializer if i.name == node.input[1])
+    model.graph.input.append(helper.make_tensor_value_info(weight.name, TensorProto.FLOAT, list(weight.dims)))
+    model.graph.initializer.remove(weight)  # W fed at run time: the lowering cannot build it
+    with pytest.raises(SpecError, match=r"GRU node .* run time.*--keep-unsupported"):
+        rewrite(model)
     result = rewrite(model, keep_unsupported=True)
     assert [n.action for n in result.nodes] == ["keep"]
     assert [n.SerializeToString() for n in result.model.graph.node] == [

@@ -64,7 +64,7 @@ def test_refusals_are_one_line_and_leave_the_output_alone(tmp_path, capsys):
     for model, message in (
         (bad, f"trtrnn: error: {bad}: not an ONNX model"),
         (plain, f"trtrnn: error: {plain}: no RNN, GRU or LSTM node in the model's graph"),
-        (MODELS / "gru_lbr0.onnx", "GRU node 'gru_0': linear_before_reset=0"),
+        (_runtime_weights(tmp_path), "GRU node 'gru_0': input W ('W') is computed or fed at run time"),
     ):
         code, _, err = main(capsys, "rewrite", model, "-o", out)
         assert code == 1, err
@@ -72,17 +72,31 @@ def test_refusals_are_one_line_and_leave_the_output_alone(tmp_path, capsys):
         assert out.read_bytes() == b"previous contents"
     assert main(capsys, "rewrite", plain, "-o", out, "--allow-none")[0] == 0
     assert out.read_bytes() == plain.read_bytes()
-    code, kept, _ = main(capsys, "rewrite", MODELS / "gru_lbr0.onnx", "-o", out, "--keep-unsupported")
+    code, kept, _ = main(capsys, "rewrite", _runtime_weights(tmp_path), "-o", out, "--keep-unsupported")
     assert code == 0 and "keep   GRU 'gru_0'" in kept
 
 
-def test_inspect_lists_every_rnn_node_and_what_rewrite_does(capsys):
+def _runtime_weights(tmp_path):
+    """gru_lbr0 with W fed at run time: a node the lowering cannot build (weights must be constants)."""
+    model = onnx.load(str(MODELS / "gru_lbr0.onnx"))
+    (node,) = model.graph.node
+    weight = next(i for i in model.graph.initializer if i.name == node.input[1])
+    model.graph.input.append(helper.make_tensor_value_info(weight.name, TensorProto.FLOAT, list(weight.dims)))
+    model.graph.initializer.remove(weight)
+    path = tmp_path / "runtime_w.onnx"
+    onnx.save(model, path)
+    return path
+
+
+def test_inspect_lists_every_rnn_node_and_what_rewrite_does(capsys, tmp_path):
     code, out, err = main(capsys, "inspect", TAGGER)
     assert code == 0, err
     assert out.splitlines()[0] == f"{TAGGER}: 2 RNN node(s)"
     assert "lower  RNN '/rnn/RNN': RELU unidirection H=8 E=16 (T=dynamic, B=dynamic" in out
-    code, refused, _ = main(capsys, "inspect", MODELS / "gru_lbr0.onnx")
+    code, refused, _ = main(capsys, "inspect", _runtime_weights(tmp_path))
     assert code == 0 and "refuse GRU 'gru_0'" in refused
+    code, lowered, _ = main(capsys, "inspect", MODELS / "gru_lbr0.onnx")  # lbr=0: lowered since issue 12
+    assert code == 0 and "2 recurrent MatMuls (z, r | h: linear_before_reset=0)" in lowered
 
 
 @pytest.mark.skipif(not trt.available(), reason="no TensorRT installed")
@@ -93,8 +107,9 @@ def test_build_a_whole_model_through_the_parser_with_shapes(tmp_path, capsys):
     assert (
         "input 'tokens' has dynamic dims [-1, -1]: give its profile with --shapes tokens:MIN:OPT:MAX" in err
     )
-    result = trtrnn("build", TAGGER, "-o", engine, "--shapes", "tokens:1x1:2x8:4x16")
+    result = trtrnn("build", TAGGER, "-o", engine, "--shapes", "tokens:1x1:2x8:4x16", "--no-tf32")
     assert result.returncode == 0, result.stderr
+    assert "BuilderFlag.TF32: off (as asked)" in result.stdout
     for stage in ("rewriting the RNN nodes", "parsing the rewritten model", "running the"):
         assert f"{stage}" in result.stderr
     assert engine.stat().st_size > 0 and Path(f"{engine}.io.json").exists()

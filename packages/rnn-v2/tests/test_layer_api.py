@@ -253,3 +253,14 @@ def test_validation_failure_leaves_the_layer_configurable(network, seed_input):
         layer.get_output(0)
     layer.op = RNNOperation.TANH  # still allowed: nothing was lowered
     assert layer.op is RNNOperation.TANH
+
+
+def test_unknown_attributes_are_refused_like_tensorrt(relu_layer, seed_input):
+    # IRNNv2Layer is a pybind class without __dict__: a misspelt attribute raises AttributeError there.
+    with pytest.raises(AttributeError, match=r"no attribute 'hiden_state'.*settable: name, cell_state"):
+        relu_layer.hiden_state = seed_input
+    with pytest.raises(AttributeError, match="'weights'"):
+        relu_layer.weights = np.zeros(3)
+    relu_layer.hidden_state = None  # the real attributes stay settable
+    relu_layer.name = "renamed"
+    assert relu_layer.name == "renamed"

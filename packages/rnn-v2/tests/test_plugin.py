@@ -5,16 +5,28 @@ from __future__ import annotations
 import pytest
 
 from trtrnn import registry, trt
+from trtrnn.errors import SpecError
 from trtrnn.network import build_spec_network
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import EXTENDED_FEATURES, Feature, RNNSpec
 from trtrnn_v2 import RNNv2Layer, plugin
 
 
 def test_backend_is_registered_through_the_entry_point():
     backend = registry.get("rnn-v2")
     assert backend.build is plugin.build
-    assert dict(backend.unsupported) == {}  # every feature is expressible through add_rnn_v2
+    # every feature of TensorRT's contract is expressible through add_rnn_v2; ONNX's / PyTorch's
+    # extensions are not, and say why
+    assert set(backend.unsupported) == set(EXTENDED_FEATURES)
+    assert backend.unsupported[Feature.PEEPHOLES].startswith("TensorRT 8's IRNNv2Layer: the API's gates")
     assert backend.availability() == (True, "")
+
+
+def test_build_refuses_an_extension_naming_it():
+    spec = RNNSpec.random(0, op="LSTM", hidden_size=4, peepholes=True)
+    with pytest.raises(
+        SpecError, match=r"LSTM peepholes: TensorRT 8's IRNNv2Layer cannot express it .*rnn-loop"
+    ):
+        plugin.build(None, spec, None)
 
 
 def test_build_sets_every_weight_through_the_layer_methods(monkeypatch):

@@ -43,9 +43,10 @@ __all__ = [
 ]
 
 
-def evaluate(network: object, inputs: dict, *, intermediate: bool = False) -> dict:
+def evaluate(network: object, inputs: dict, *, tf32: bool = False, intermediate: bool = False) -> dict:
     """Compute every marked output of a TensorRT network on CPU with numpy (see trtrnn.evaluator);
-    `intermediate=True` returns every named tensor the evaluation computed."""
+    `tf32=True` rounds float32 matrix-multiply operands to TF32 as a GPU engine built with
+    BuilderFlag.TF32 does; `intermediate=True` returns every named tensor the evaluation computed."""
     from trtrnn.evaluator import evaluate as _evaluate
 
-    return _evaluate(network, inputs, intermediate=intermediate)
+    return _evaluate(network, inputs, tf32=tf32, intermediate=intermediate)

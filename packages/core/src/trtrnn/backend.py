@@ -132,7 +132,12 @@ class Backend:
     (`trtrnn.registry.lowering`). `onnx_rewriter`, where set, rewrites whole ONNX models onto this
     backend's lowering (`trtrnn.registry.onnx_rewriter`). `limits(spec, precision)`, where set, says
     why a spec of this size does not fit this backend on this machine ("" when it does; e.g. weights
-    that must stay on chip): the conformance suite reports such cases N/A with that reason.
+    that must stay on chip): the conformance suite reports such cases N/A with that reason. `api`
+    names the TensorRT API the backend offers its users, so the conformance suite drives that API
+    itself with data it made (`trtrnn.conformance.apis`): "add_rnn_v2" -> `add_rnn_v2(network, input,
+    layer_count, hidden_size, max_seq_length, op)`, "implicit_batch_network" -> `factory(max_batch_size)`
+    of a TensorRT 7 style implicit-batch network with `add_rnn` (legacy blobs), `max_batch_size`,
+    `serialize()` and `execute(batch_size, feeds, executor=)`.
     """
 
     name: str
@@ -143,6 +148,7 @@ class Backend:
     lowering: bool = False
     onnx_rewriter: OnnxRewriter | None = None
     limits: Callable[[RNNSpec, str], str] | None = None
+    api: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lowering and not takes_name(self.build):
@@ -156,11 +162,7 @@ class Backend:
         return {f: self.unsupported[f] for f in needed if f in self.unsupported}
 
     def inexpressible(self, needed: Iterable[Feature]) -> str:
-        """Why this backend cannot express `needed` (`spec.features(...)`) in one line; "" if it can.
-
-        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
-        reports N/A with it.
-        """
+        """Why this backend cannot express the features `needed` in one line; "" if it can."""
         missing = sorted(self.missing_features(frozenset(needed)).items(), key=lambda item: item[0].value)
         if not missing:
             return ""
@@ -171,8 +173,22 @@ class Backend:
         why = self.limits(spec, precision) if self.limits is not None else ""
         return f"{self.name} cannot fit this size: {why}" if why else ""
 
-    def require(self, needed: Iterable[Feature]) -> None:
-        """InexpressibleError (`inexpressible`'s reason) unless this backend can express `needed`."""
-        why = self.inexpressible(needed)
+    def refusal(
+        self, spec: RNNSpec, *, as_inputs: bool = True, dynamic_batch: bool = False, precision: str = "fp32"
+    ) -> str:
+        """Why this backend cannot build `spec` with these build options (`build_spec_network`'s), in
+        one line; "" if it can: a feature it cannot express, or a size beyond its limits.
+
+        The one expressibility check: the CLI refuses with it (`require`), the conformance suite
+        reports N/A with it.
+        """
+        needed = spec.features(as_inputs=as_inputs, dynamic_batch=dynamic_batch)
+        return self.inexpressible(needed) or self.beyond_limits(spec, precision)
+
+    def require(
+        self, spec: RNNSpec, *, as_inputs: bool = True, dynamic_batch: bool = False, precision: str = "fp32"
+    ) -> None:
+        """InexpressibleError with `refusal`'s reason unless this backend can build `spec` so."""
+        why = self.refusal(spec, as_inputs=as_inputs, dynamic_batch=dynamic_batch, precision=precision)
         if why:
             raise InexpressibleError(why)

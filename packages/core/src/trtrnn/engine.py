@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,7 +28,8 @@ import numpy as np
 
 from trtrnn import trt
 from trtrnn.errors import CudaError, ExecutionUnavailableError, ShapeError, TrtrnnError
-from trtrnn.network import ProfileShapes, serialize_network
+from trtrnn.files import atomic_write
+from trtrnn.network import ProfileShapes, serialize_network, tf32_default
 from trtrnn.tensors import TensorInfo, check_feeds
 
 #: Suffix of the sidecar that keeps an engine's tensor metadata readable without a GPU.
@@ -47,7 +47,12 @@ class Engine:
     """
 
     def __init__(
-        self, serialized: bytes, *, io: tuple[TensorInfo, ...] | None = None, network: Any = None
+        self,
+        serialized: bytes,
+        *,
+        io: tuple[TensorInfo, ...] | None = None,
+        network: Any = None,
+        tf32: bool | None = None,
     ) -> None:
         if not isinstance(serialized, (bytes, bytearray, memoryview)) or len(serialized) == 0:
             raise TrtrnnError(
@@ -58,6 +63,8 @@ class Engine:
         self._blob = bytes(serialized)
         self._io = io
         self.network = network  #: the INetworkDefinition it was built from (None when loaded from bytes)
+        #: whether it was built with BuilderFlag.TF32 (None: unknown, e.g. bytes without a sidecar)
+        self.tf32 = tf32
         self._session: _Session | None = None
         self._closed = False
 
@@ -71,6 +78,7 @@ class Engine:
         profile: ProfileShapes | None = None,
         workspace: int | None = None,
         fp16: bool = False,
+        tf32: bool | None = None,
     ) -> Engine:
         """Run TensorRT's builder on `network` (an INetworkDefinition or a `SpecNetwork`).
 
@@ -78,7 +86,9 @@ class Engine:
         its own builder and profile. `workspace` caps the builder's workspace in bytes. `fp16` sets
         BuilderFlag.FP16; where TensorRT has none (TensorRT for RTX) it raises ConfigurationError
         rather than build fp32 silently: there build a float16 network instead
-        (`build_spec_network(..., precision="fp16")`).
+        (`build_spec_network(..., precision="fp16")`). `tf32` sets or clears BuilderFlag.TF32; None
+        keeps TensorRT's default (on: fp32 matrix multiplies read TF32 operands on Ampere and newer,
+        docs/conformance.md says what that costs). `engine.tf32` and the sidecar record which it was.
         """
         if hasattr(network, "network") and hasattr(network, "builder"):  # a SpecNetwork
             builder = builder if builder is not None else network.builder
@@ -86,8 +96,9 @@ class Engine:
             network = network.network
         if builder is None:
             builder = trt.load().Builder(trt.logger())
-        blob = serialize_network(builder, network, profile, fp16=fp16, workspace=workspace)
-        return cls(blob, io=_network_io(network, profile or {}), network=network)
+        used = tf32_default(builder) if tf32 is None else tf32
+        blob = serialize_network(builder, network, profile, fp16=fp16, workspace=workspace, tf32=used)
+        return cls(blob, io=_network_io(network, profile or {}), network=network, tf32=used)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Engine:
@@ -99,7 +110,13 @@ class Engine:
             raise TrtrnnError(f"engine file {str(path)!r}: cannot be read ({exc.strerror})") from None
         if not blob:
             raise TrtrnnError(f"engine file {str(path)!r}: is empty; expected a serialized TensorRT engine")
-        return cls(blob, io=_read_sidecar(path, blob))
+        if blob[:4] not in ENGINE_MAGICS:
+            raise TrtrnnError(
+                f"engine file {str(path)!r}: does not start like a serialized TensorRT engine (first bytes "
+                f"{blob[:4]!r}; engines start with {' or '.join(repr(m) for m in ENGINE_MAGICS)})"
+            )
+        io, tf32 = _read_sidecar(path, blob)
+        return cls(blob, io=io, tf32=tf32)
 
     def serialize(self) -> bytes:
         """The engine's bytes, as TensorRT's builder produced them."""
@@ -111,7 +128,11 @@ class Engine:
         atomic_write(path, self._blob)
         io = self._known_io()
         if io is not None:
-            doc = {"engine_sha256": _digest(self._blob), "tensors": [t.to_json() for t in io]}
+            doc = {
+                "engine_sha256": _digest(self._blob),
+                "tf32": self.tf32,
+                "tensors": [t.to_json() for t in io],
+            }
             atomic_write(sidecar_path(path), json.dumps(doc, indent=1).encode())
         else:
             sidecar_path(path).unlink(missing_ok=True)  # a stale one would describe another engine
@@ -151,7 +172,8 @@ class Engine:
         """Run once: numpy arrays by input name in, numpy arrays by output name out.
 
         `executor="gpu"` runs the engine; "cpu" runs trtrnn's CPU evaluator on the network the engine
-        was built from (same feeds, same outputs); "auto" picks "gpu" where engine_execution() holds.
+        was built from (same feeds, same outputs; TF32 matmul operands when built with the flag);
+        "auto" picks "gpu" where engine_execution() holds.
         """
         if self._closed:
             raise TrtrnnError("Engine.infer: the engine is closed (used after close() or its `with` block)")
@@ -169,7 +191,7 @@ class Engine:
                 )
             from trtrnn import evaluate
 
-            return evaluate(self.network, dict(feeds))
+            return evaluate(self.network, dict(feeds), tf32=bool(self.tf32))
         return self._open().infer(feeds)
 
     def _open(self) -> _Session:
@@ -201,22 +223,9 @@ class Engine:
 
 
 # ---- files ------------------------------------------------------------------------------
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file in `path`'s directory, then os.replace it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+#: The first four bytes of a serialized engine: TensorRT's plan (b"ftrt", b"ptrt") and TensorRT for
+#: RTX's (b"vtrt", read off engines its builder wrote).
+ENGINE_MAGICS = (b"ftrt", b"ptrt", b"vtrt")
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
@@ -229,10 +238,11 @@ def _digest(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _read_sidecar(path: Path, blob: bytes) -> tuple[TensorInfo, ...] | None:
+def _read_sidecar(path: Path, blob: bytes) -> tuple[tuple[TensorInfo, ...] | None, bool | None]:
+    """(tensors, tf32) from the sidecar; (None, None) when there is none or it is another engine's."""
     side = sidecar_path(path)
     if not side.exists():
-        return None
+        return None, None
     try:
         data = json.loads(side.read_text())
         if data.get("engine_sha256") != _digest(blob):
@@ -240,8 +250,9 @@ def _read_sidecar(path: Path, blob: bytes) -> tuple[TensorInfo, ...] | None:
                 f"{side.name} describes another engine than {path.name} (sha256 differs); ignoring it",
                 stacklevel=3,
             )
-            return None
-        return tuple(TensorInfo.from_json(t) for t in data["tensors"])
+            return None, None
+        tf32 = data.get("tf32")  # absent in sidecars written before trtrnn recorded it
+        return tuple(TensorInfo.from_json(t) for t in data["tensors"]), None if tf32 is None else bool(tf32)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TrtrnnError(
             f"engine metadata {str(side)!r}: not a trtrnn .io.json file ({exc}); "

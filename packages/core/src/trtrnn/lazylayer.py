@@ -12,15 +12,39 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from trtrnn.backend import Network, RNNOutputs, Tensor, dims_of, num_outputs, output_index
 from trtrnn.enums import RNNDirection, RNNInputMode, RNNOperation, coerce
 from trtrnn.errors import ConfigurationError, SpecError
+from trtrnn.spec import Feature
 
 _NAMES = itertools.count()
+
+#: Why TensorRT's RNN layers cannot express the ONNX / PyTorch extensions (docs/semantics.md §2.1-2.4):
+#: the compatibility backends declare these unsupported rather than invent setters on NVIDIA's APIs.
+EXTENSIONS_UNSUPPORTED: dict[Feature, str] = {
+    Feature.GRU_LBR0: "TensorRT's RNN GRU is linear_before_reset=1 only; the API has no switch for it",
+    Feature.PEEPHOLES: "the API's gates take W, R and biases only (RNNGateType has no peephole weights)",
+    Feature.INPUT_FORGET: "the API has no coupled input/forget gate; FORGET always has its own weights",
+    Feature.CLIP: "the API has no clip setting",
+    Feature.ACTIVATIONS: "the op (RNNOperation) fixes the activations; the API has no activation setting",
+    Feature.REVERSE: "RNNDirection has UNIDIRECTION (forward) and BIDIRECTION only; no backward-only RNN",
+    Feature.ZERO_LENGTHS: "the API documents sequence lengths in [1, max_seq_length]; 0 is undefined there",
+    Feature.PROJECTION: "the API has no LSTM projection (W_hr); outputs and states are hidden_size wide",
+}
+
+
+def refuse_extensions(spec: object, api: str) -> None:
+    """SpecError naming the first extension `spec` uses that TensorRT's RNN API (`api`) cannot express."""
+    used = sorted(spec.features() & EXTENSIONS_UNSUPPORTED.keys(), key=lambda f: f.value)  # type: ignore[attr-defined]
+    if used:
+        raise SpecError(
+            f"{used[0].value}: {api} cannot express it ({EXTENSIONS_UNSUPPORTED[used[0]]}); "
+            "use the rnn-loop backend"
+        )
 
 
 def positive_int(field: str, value: object) -> int:
@@ -63,6 +87,10 @@ class LazyRNNLayer:
 
     #: The TensorRT release whose lazy build this layer stands in for, named in the freeze error.
     lazy_release: str = "TensorRT"
+    #: The TensorRT layer class this one stands in for, named when an unknown attribute is refused.
+    api_layer: str = "RNN"
+    #: Attributes users may expect but this API lacks -> why (added to the AttributeError).
+    absent_attributes: ClassVar[dict[str, str]] = {}
     #: How the layer's default `name` starts (the lowered layers' names start with that name).
     name_prefix: str = "rnn"
 
@@ -129,6 +157,20 @@ class LazyRNNLayer:
 
     def _lower(self) -> RNNOutputs:
         raise NotImplementedError
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Refuse attributes the API does not have, as TensorRT's own layers do: a typo such as
+        `layer.hiden_state = t` must not be accepted and silently ignored."""
+        if name.startswith("_") or name == "name" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        settable = sorted(n for n in dir(type(self)) if isinstance(getattr(type(self), n, None), Setting))
+        hint = self.absent_attributes.get(name)
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+            + (f": {hint}" if hint else "")
+            + f"; settable: {', '.join(['name', *settable])} (as on TensorRT's {self.api_layer})"
+        )
 
     def _wrap(self, tensor: Any) -> Any:
         """The tensor as the user sees it (a subclass may hand out proxies)."""

@@ -6,6 +6,7 @@ constants) so every backend is fed identically; backends only see `RNNInputs`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,15 +146,19 @@ def serialize_network(
     *,
     fp16: bool = False,
     workspace: int | None = None,
+    tf32: bool | None = None,
 ) -> bytes:
     """`build_serialized_network` with an optional profile; BuildError when TensorRT returns None.
 
     `fp16` sets BuilderFlag.FP16 (TensorRT may then pick fp16 kernels for fp32 layers). A flavor
     without that flag refuses it with ConfigurationError rather than silently building fp32: there
     precision follows the network's tensor types (`build_spec_network(..., precision="fp16")`).
+    `tf32` sets (True) or clears (False) BuilderFlag.TF32; None keeps TensorRT's default, which is
+    on (`tf32_default`): fp32 matrix multiplies then read their operands as TF32 on Ampere and newer.
     """
     trt_mod = trt.load()
     config = builder.create_builder_config()
+    set_tf32(config, tf32)
     if workspace is not None:
         config.set_memory_pool_limit(trt_mod.MemoryPoolType.WORKSPACE, workspace)
     if fp16:
@@ -173,9 +178,33 @@ def serialize_network(
     if blob is None:
         raise BuildError(
             f"{trt.flavor()} {trt.version()}'s builder refused the network "
-            f"({network.num_layers} layers); run with a VERBOSE trt.Logger to see why"
+            f"({network.num_layers} layers); to see why, rerun with `trtrnn --verbose` (in Python: "
+            "trtrnn.trt.set_log_level('VERBOSE'))"
         )
     return bytes(memoryview(blob))
+
+
+def set_tf32(config: object, tf32: bool | None) -> bool:
+    """Set or clear BuilderFlag.TF32 on a builder config (None: leave it); whether it is set now.
+
+    A TensorRT without the flag computes fp32 matrix multiplies in fp32 (False), and refuses
+    tf32=True with ConfigurationError rather than pretend."""
+    flag = getattr(trt.load().BuilderFlag, "TF32", None)
+    if flag is None:
+        if tf32:
+            raise ConfigurationError(f"tf32: {trt.flavor()} {trt.version()} has no BuilderFlag.TF32")
+        return False
+    if tf32 is True:
+        config.set_flag(flag)
+    elif tf32 is False:
+        config.clear_flag(flag)
+    return bool(config.get_flag(flag))
+
+
+def tf32_default(builder: object) -> bool:
+    """Whether this TensorRT's builder config has BuilderFlag.TF32 set by default (TensorRT 10 and
+    TensorRT for RTX 1.7: yes)."""
+    return set_tf32(builder.create_builder_config(), None)
 
 
 def has_fp16_flag() -> bool:
@@ -198,3 +227,45 @@ def _keep_alive(network: Network, array: np.ndarray) -> None:
 
 _GLOBAL_KEEPALIVE: list[np.ndarray] = []
 keep_alive = _keep_alive
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """A contract on the values of an integer tensor: every value in [low, high], named `field`."""
+
+    low: int
+    high: int
+    field: str
+    rule: str
+
+    def check(self, value: np.ndarray, tensor: str) -> None:
+        """SpecError naming the contract's field, rule and the values found when any is outside."""
+        value = np.asarray(value)
+        if value.size and (value.min() < self.low or value.max() > self.high):
+            raise SpecError(
+                f"{self.field}: every value must be in [{self.low}, {self.high}] ({self.rule}); got min "
+                f"{value.min()}, max {value.max()} (tensor {tensor!r})"
+            )
+
+
+def declare_range(network: Network, tensor: object, low: int, high: int, field: str, rule: str) -> None:
+    """Record that `tensor`'s values must lie in [low, high] (e.g. seq_lengths in [1, T]).
+
+    TensorRT cannot assert on data (IAssertionLayer takes shape tensors only), so an engine computes
+    garbage from, say, a length of T+2; trtrnn's CPU evaluator checks these contracts instead when the
+    tensor is fed or computed, and reports the contract's field rather than an internal layer.
+    """
+    _RANGES.setdefault(network, {})[str(tensor.name)] = ValueRange(int(low), int(high), field, rule)
+
+
+#: network -> {tensor name: ValueRange}; weak, so a network's contracts go with it (the bindings'
+#: objects take no attributes but do take weak references).
+_RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def declared_ranges(network: Network) -> dict[str, ValueRange]:
+    """The value contracts `declare_range` recorded on `network`, by tensor name."""
+    try:
+        return dict(_RANGES.get(network, {}))
+    except TypeError:  # not weak-referenceable: nothing was recorded
+        return {}

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trtrnn.activations import ONNX_ACTIVATIONS, Activation, default_activations
 from trtrnn.enums import RNNDirection, RNNGateType, RNNInputMode, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.reference import RNNResult
-from trtrnn.spec import RNNSpec
+from trtrnn.spec import PEEPHOLE_GATES, RNNSpec
 
 if TYPE_CHECKING:
     import onnx
@@ -48,24 +49,39 @@ _GLUE_OPS = {"Transpose", "Reshape", "Squeeze", "Identity"}
 
 
 # ---- spec -> ONNX -------------------------------------------------------------------------------
-def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
+def to_onnx(spec: RNNSpec, *, layout: int = 0) -> onnx.ModelProto:
     """An ONNX model computing `spec`: graph inputs X [T, B, E] and, where the spec sets them,
     sequence_lens [B] int32, initial_h / initial_c [L', B, H]; outputs Y [T, K, B, H] (last stack
-    layer), Y_h and (LSTM) Y_c [L', B, H]. Weights are initializers; SKIP becomes identity W."""
+    layer), Y_h and (LSTM) Y_c [L', B, H]. Weights are initializers; SKIP becomes identity W.
+    `layout=1` writes ONNX's batch-major form (X [B, T, E], states [B, L', H], Y [B, T, K, H]).
+    Every extension is written as its ONNX attribute or input (P, clip, input_forget, activations with
+    every alpha/beta explicit, linear_before_reset, direction "reverse"); a projection has no ONNX
+    form and is refused."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     spec.validate()
+    if spec.proj_size:
+        raise SpecError(
+            f"to_onnx: proj_size={spec.proj_size}; ONNX's LSTM has no projection (W_hr), so an LSTMP "
+            "spec has no ONNX form"
+        )
+    if layout not in (0, 1):
+        raise SpecError(f"layout: ONNX defines 0 (sequence-major) and 1 (batch-major); got {layout!r}")
     t, h, k, n_idx = spec.max_seq_length, spec.hidden_size, spec.num_directions, spec.num_layer_indices
     b = _flat_batch(spec)
+
+    def major(seq: int, batch: int, *rest: int) -> list[int]:  # ONNX's dims in the chosen layout
+        return [batch, seq, *rest] if layout else [seq, batch, *rest]
+
     op_type = ONNX_OP_TYPE[spec.op]
-    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [t, b, spec.data_length])]
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, major(t, b, spec.data_length))]
     if spec.seq_lengths is not None:
         inputs.append(helper.make_tensor_value_info("sequence_lens", TensorProto.INT32, [b]))
     state_names = [("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)]
     for name, value in state_names:
         if value is not None:
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
+            inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, major(n_idx, b, h)))
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
 
@@ -82,18 +98,16 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
             if value is None:
                 node_inputs.append("")
                 continue
-            bounds = {"start": stack * k, "end": stack * k + k, "axis": 0}  # this layer's [K, B, H]
+            bounds = {"start": stack * k, "end": stack * k + k, "axis": layout}  # this layer's [K, B, H]
             args = [const(f"{name}_{stack}_{p}", np.array([v], np.int64)) for p, v in bounds.items()]
             nodes.append(helper.make_node("Slice", [name, *args], [f"{name}_{stack}"]))
             node_inputs.append(f"{name}_{stack}")
+        if spec.peepholes:
+            node_inputs.append(const(f"P_{stack}", _pack_peepholes(spec, stack)))
+        while node_inputs[-1] == "":  # trailing optional inputs may be omitted
+            node_inputs.pop()
         outputs = [f"Y_{stack}", f"Y_h_{stack}"] + ([f"Y_c_{stack}"] if spec.op == RNNOperation.LSTM else [])
-        attrs: dict[str, Any] = {"hidden_size": h}
-        if k == 2:
-            attrs["direction"] = "bidirectional"
-        if op_type == "GRU":
-            attrs["linear_before_reset"] = 1
-        if spec.op == RNNOperation.RELU:
-            attrs["activations"] = ["Relu"] * k
+        attrs = _node_attributes(spec, stack, layout)
         nodes.append(
             helper.make_node(op_type, node_inputs, outputs, name=f"{op_type.lower()}_{stack}", **attrs)
         )
@@ -101,15 +115,19 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
         y_c.extend(outputs[2:])
         if stack + 1 < spec.num_layers:
             shape = const(f"shape_{stack}", np.array([0, 0, k * h], np.int64))
-            nodes.append(helper.make_node("Transpose", [outputs[0]], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
-            nodes.append(helper.make_node("Reshape", [f"Y_{stack}_tbkh", shape], [f"X_{stack + 1}"]))
+            y_seq = outputs[0]
+            if layout == 0:  # [T, K, B, H] -> [T, B, K, H]; layout 1's [B, T, K, H] reshapes as is
+                nodes.append(helper.make_node("Transpose", [y_seq], [f"Y_{stack}_tbkh"], perm=[0, 2, 1, 3]))
+                y_seq = f"Y_{stack}_tbkh"
+            nodes.append(helper.make_node("Reshape", [y_seq, shape], [f"X_{stack + 1}"]))
             x_name = f"X_{stack + 1}"
     nodes.append(helper.make_node("Identity", [f"Y_{spec.num_layers - 1}"], ["Y"]))
-    graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [t, k, b, h])]
+    y_dims = [b, t, k, h] if layout else [t, k, b, h]
+    graph_outputs = [helper.make_tensor_value_info("Y", TensorProto.FLOAT, y_dims)]
     for name, parts in (("Y_h", y_h), ("Y_c", y_c)):
         if parts:
-            nodes.append(helper.make_node("Concat", parts, [name], axis=0))
-            graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n_idx, b, h]))
+            nodes.append(helper.make_node("Concat", parts, [name], axis=layout))
+            graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, major(n_idx, b, h)))
     graph = helper.make_graph(nodes, "trtrnn", inputs, graph_outputs, initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="trtrnn")
     model.ir_version = 8
@@ -119,6 +137,46 @@ def to_onnx(spec: RNNSpec) -> onnx.ModelProto:
     )
     onnx.checker.check_model(model)
     return model
+
+
+def _node_attributes(spec: RNNSpec, stack: int, layout: int) -> dict[str, Any]:
+    """The ONNX attributes of stack layer `stack`'s node; defaults are left out."""
+    k = spec.num_directions
+    attrs: dict[str, Any] = {"hidden_size": spec.hidden_size}
+    if k == 2:
+        attrs["direction"] = "bidirectional"
+    elif spec.reverse:
+        attrs["direction"] = "reverse"
+    if spec.op == RNNOperation.GRU:
+        attrs["linear_before_reset"] = int(spec.linear_before_reset)
+    if layout:
+        attrs["layout"] = layout
+    if spec.clip is not None:
+        attrs["clip"] = float(spec.clip)
+    if spec.input_forget:
+        attrs["input_forget"] = 1
+    acts = [a for index in range(stack * k, stack * k + k) for a in spec.activation_functions(index)]
+    if spec.op == RNNOperation.RELU or any(
+        spec.activation_functions(i) != default_activations(spec.op) for i in range(stack * k, stack * k + k)
+    ):
+        attrs["activations"] = [a.name for a in acts]
+        alphas = [a.alpha for a in acts if ONNX_ACTIVATIONS[a.name].takes_alpha]
+        betas = [a.beta for a in acts if ONNX_ACTIVATIONS[a.name].takes_beta]
+        if alphas:  # always explicit: onnxruntime defaults a missing one to 0, not ONNX's default
+            attrs["activation_alpha"] = alphas
+        if betas:
+            attrs["activation_beta"] = betas
+    return attrs
+
+
+def _pack_peepholes(spec: RNNSpec, stack: int) -> np.ndarray:
+    """P [K, 3*H] of one stack layer in ONNX's order i, o, f."""
+    k = spec.num_directions
+    rows = [
+        np.concatenate([spec.peepholes[(index, gate)] for gate in PEEPHOLE_GATES])
+        for index in range(stack * k, stack * k + k)
+    ]
+    return np.stack(rows).astype(np.float32)
 
 
 def _flat_batch(spec: RNNSpec) -> int:
@@ -138,19 +196,21 @@ def _pack_layer(spec: RNNSpec, stack: int) -> tuple[np.ndarray, np.ndarray, np.n
     return tuple(np.stack(p).astype(np.float32) for p in (ws, rs, bs))  # type: ignore[return-value]
 
 
-def onnx_feeds(spec: RNNSpec, x: np.ndarray) -> dict[str, np.ndarray]:
-    """The feeds of `to_onnx(spec)` for input `x` [B..., T, E] and the spec's lengths and states."""
+def onnx_feeds(spec: RNNSpec, x: np.ndarray, *, layout: int = 0) -> dict[str, np.ndarray]:
+    """The feeds of `to_onnx(spec, layout=layout)` for input `x` [B..., T, E] and the spec's lengths
+    and states."""
     x = np.asarray(x)
     if x.shape != spec.input_shape:
         raise ShapeError(f"x: shape {x.shape}; expected {spec.input_shape} = (*batch_shape, T, E)")
     b = _flat_batch(spec)
-    feeds = {"X": x.reshape(b, spec.max_seq_length, spec.data_length).transpose(1, 0, 2).astype(np.float32)}
+    x = x.reshape(b, spec.max_seq_length, spec.data_length).astype(np.float32)
+    feeds = {"X": x if layout else x.transpose(1, 0, 2)}
     if spec.seq_lengths is not None:
         feeds["sequence_lens"] = np.asarray(spec.seq_lengths).reshape(b).astype(np.int32)
     for name, value in (("initial_h", spec.hidden_state), ("initial_c", spec.cell_state)):
         if value is not None:
-            state = np.asarray(value).reshape(b, spec.num_layer_indices, spec.hidden_size)
-            feeds[name] = state.transpose(1, 0, 2).astype(np.float32)
+            state = np.asarray(value).reshape(b, spec.num_layer_indices, spec.hidden_size).astype(np.float32)
+            feeds[name] = state if layout else state.transpose(1, 0, 2)
     return {k: np.ascontiguousarray(v) for k, v in feeds.items()}
 
 
@@ -189,7 +249,11 @@ def from_onnx(
     graph input without a value stays None. T and B come from X's static shape (or `inputs["X"]`);
     `max_seq_length` / `batch_shape` override them (needed where X's dims are dynamic). B... is (B,)
     unless `batch_shape` or to_onnx's metadata says otherwise (a dynamic B without either: (1,)).
-    Raises SpecError for what SEMANTICS §8 cannot express.
+    Every attribute imports (docs/semantics.md §2.1-2.4, §8): P, clip, input_forget, activations with
+    alpha/beta (per node and direction), linear_before_reset, direction "reverse", layout 0 and 1.
+    Raises SpecError / ShapeError naming the node and the attribute or input for invalid ONNX, and
+    for a chain whose nodes disagree on what the spec holds once (op, sizes, direction, layout, clip,
+    input_forget, linear_before_reset).
     """
     import onnx
 
@@ -201,26 +265,27 @@ def from_onnx(
     if not chain:
         raise SpecError("onnx model: no RNN, GRU or LSTM node to import")
     attrs = [_attributes(n) for n in chain]
-    for node, attr in zip(chain, attrs, strict=True):
-        _refuse_inexpressible(node, attr, values)
+    settings = [_node_settings(node, attr) for node, attr in zip(chain, attrs, strict=True)]
     op = _operation(chain[0], attrs[0])
-    first = _layer_kind(chain[0], attrs[0])
-    for node, attr in zip(chain[1:], attrs[1:], strict=True):
-        if _layer_kind(node, attr) != first:
+    first = _layer_kind(chain[0], attrs[0], settings[0])
+    for node, attr, setting in zip(chain[1:], attrs[1:], settings[1:], strict=True):
+        if _layer_kind(node, attr, setting) != first:
             raise SpecError(
                 f"onnx node {node.name or node.op_type!r}: a chain of RNN nodes imports as stacked layers "
-                f"only when every node has the same op, hidden_size and direction; got "
-                f"{_layer_kind(node, attr)} after {first}"
+                "only when every node has the same op, hidden_size, direction, layout, clip, input_forget "
+                f"and linear_before_reset; got {_layer_kind(node, attr, setting)} after {first}"
             )
+    layout = settings[0]["layout"]
     for below, above in itertools.pairwise(chain):
-        _check_glue(graph, below, above)
+        _check_glue(graph, below, above, layout)
 
-    k = 2 if attrs[0].get("direction") == "bidirectional" else 1
+    direction = settings[0]["direction"]
+    k = 2 if direction == "bidirectional" else 1
     w0 = values.need(chain[0], 1, "W")
     if w0.ndim != 3 or w0.shape[0] != k:
         raise ShapeError(f"onnx W: shape {w0.shape}; expected [num_directions={k}, gates*H, E]")
     h = int(attrs[0].get("hidden_size") or w0.shape[1] // len(ONNX_GATES[op]))
-    t, b = _time_and_batch(graph, chain[0], values, max_seq_length)
+    t, b = _time_and_batch(graph, chain[0], values, max_seq_length, layout)
     meta = {p.key: p.value for p in model.metadata_props}
     batch_shape = _batch_shape(meta, b, batch_shape)
     spec = RNNSpec(
@@ -231,13 +296,19 @@ def from_onnx(
         num_layers=len(chain),
         direction=RNNDirection.BIDIRECTION if k == 2 else RNNDirection.UNIDIRECTION,
         batch_shape=tuple(batch_shape),
+        reverse=direction == "reverse",
+        clip=settings[0]["clip"],
+        input_forget=settings[0]["input_forget"],
+        linear_before_reset=settings[0]["linear_before_reset"],
     )
     skip = meta.get(META_INPUT_MODE) == RNNInputMode.SKIP.name
     for stack, node in enumerate(chain):
         _unpack_layer(spec, stack, node, values, skip_identity=skip and stack == 0)
+        _unpack_extensions(spec, stack, node, settings[stack], values)
     if skip:
         spec.input_mode = RNNInputMode.SKIP
-    _import_inputs(spec, chain, values, int(np.prod(batch_shape, dtype=np.int64)))
+    _fill_missing_peepholes(spec)
+    _import_inputs(spec, chain, values, int(np.prod(batch_shape, dtype=np.int64)), layout)
     return spec.validate()
 
 
@@ -277,9 +348,9 @@ def runtime_input_placeholders(spec: RNNSpec, model: onnx.ModelProto | str | Pat
     placeholders: dict[str, np.ndarray] = {}
     if "seq_lengths" in fed and spec.seq_lengths is None:
         placeholders["seq_lengths"] = np.full(spec.batch_shape, spec.max_seq_length, np.int32)
-    for name in ("hidden_state", "cell_state"):
+    for name, shape in (("hidden_state", spec.state_shape), ("cell_state", spec.cell_shape)):
         if name in fed and getattr(spec, name) is None:
-            placeholders[name] = np.zeros(spec.state_shape, np.float32)
+            placeholders[name] = np.zeros(shape, np.float32)
     return placeholders
 
 
@@ -400,8 +471,10 @@ def _attributes(node: Any) -> dict[str, Any]:
     return out
 
 
-def _layer_kind(node: Any, attrs: dict[str, Any]) -> tuple[str, int | None, str]:
-    return (_operation(node, attrs).name, attrs.get("hidden_size"), attrs.get("direction", "forward"))
+def _layer_kind(node: Any, attrs: dict[str, Any], settings: dict[str, Any]) -> tuple:
+    """What every node of a stacked chain must share (the spec holds it once)."""
+    shared = ("direction", "layout", "clip", "input_forget", "linear_before_reset")
+    return (node.op_type, attrs.get("hidden_size"), *(settings[n] for n in shared))  # RNN: any activation
 
 
 def _operation(node: Any, attrs: dict[str, Any]) -> RNNOperation:
@@ -413,47 +486,115 @@ def _operation(node: Any, attrs: dict[str, Any]) -> RNNOperation:
     return RNNOperation.RELU if acts and acts[0] == "Relu" else RNNOperation.TANH
 
 
-def _refuse_inexpressible(node: Any, attrs: dict[str, Any], values: _Values) -> None:
-    """SEMANTICS §8's list of what TensorRT's RNN cannot express, each refused by name."""
+def _node_settings(node: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+    """A node's attributes as spec values, each checked against ONNX's operator definition; invalid
+    ONNX is refused naming the node and the attribute (docs/semantics.md §8)."""
+    import onnx
+
     where = f"onnx {node.op_type} node {node.name!r}" if node.name else f"onnx {node.op_type} node"
 
-    def refuse(rule: str) -> None:
-        raise SpecError(f"{where}: {rule}; TensorRT's RNN cannot express it (SEMANTICS §8)")
+    def refuse(attribute: str, rule: str, error: type[SpecError] = SpecError) -> None:
+        raise error(f"{where}: attribute {attribute}: {rule}")
 
-    if attrs.get("layout", 0) != 0:
-        refuse(f"layout={attrs['layout']} (batch-major); only layout=0 [T, B, E] is supported")
+    known = set(onnx.defs.get_schema(node.op_type).attributes)
+    for name in attrs:
+        if name not in known:
+            refuse(name, f"not an attribute of ONNX's {node.op_type} (it has {', '.join(sorted(known))})")
     direction = attrs.get("direction", "forward")
-    if direction not in ("forward", "bidirectional"):
-        refuse(f"direction={direction!r}; a unidirectional TensorRT RNN runs forward only")
-    if "clip" in attrs:
-        refuse(f"clip={attrs['clip']} (cell clipping)")
-    if attrs.get("input_forget", 0):
-        refuse("input_forget=1 (coupled input and forget gates)")
-    if node.op_type == "GRU" and attrs.get("linear_before_reset", 0) != 1:
-        refuse(
-            "linear_before_reset=0 (ONNX's default: reset applied before the recurrent matmul); TensorRT's "
-            "GRU is linear_before_reset=1"
-        )
-    for name in ("activation_alpha", "activation_beta"):
-        if name in attrs:
-            refuse(f"{name}={attrs[name]}")
+    if direction not in ("forward", "reverse", "bidirectional"):
+        refuse("direction", f"must be 'forward', 'reverse' or 'bidirectional'; got {direction!r}")
+    layout = attrs.get("layout", 0)
+    if layout not in (0, 1):
+        refuse("layout", f"must be 0 ([T, B, E]) or 1 ([B, T, E]); got {layout!r}")
+    clip = attrs.get("clip")
+    if clip is not None and not (np.isfinite(clip) and clip > 0):
+        refuse("clip", f"the threshold must be positive and finite; got {clip!r}")
+    flags = {}
+    for name, default in (("input_forget", 0), ("linear_before_reset", 0)):
+        value = attrs.get(name, default)
+        if value not in (0, 1):
+            refuse(name, f"must be 0 or 1; got {value!r}")
+        flags[name] = bool(value)
     k = 2 if direction == "bidirectional" else 1
-    default = list(_DEFAULT_ACTIVATIONS[node.op_type])
-    acts = attrs.get("activations")
-    allowed = [default * k] + ([["Relu"] * k] if node.op_type == "RNN" else [])
-    if acts is not None and list(acts) not in allowed:
+    defaults = [a.name for a in default_activations(_operation(node, {}))]
+    names = list(attrs.get("activations", defaults * k))
+    if len(names) != len(defaults) * k:
         refuse(
-            f"activations={list(acts)}; expected {default * k}"
-            + (" or Relu" if node.op_type == "RNN" else "")
+            "activations",
+            f"{node.op_type} with direction {direction!r} takes {len(defaults)}*{k} = {len(defaults) * k} "
+            f"functions ({', '.join(defaults)} per direction); got {len(names)}: {names}",
         )
-    if node.op_type == "LSTM" and len(node.input) > 7 and node.input[7]:
-        p = values.get(node.input[7])
-        if p is None or np.any(p != 0):
-            refuse("peephole weights P (input 7)")
+    infos = []
+    for i, name in enumerate(names):
+        try:
+            infos.append(ONNX_ACTIVATIONS[Activation.of(name, f"activations[{i}]").name])
+        except SpecError as exc:
+            refuse("activations", str(exc))
+    params: dict[str, list[float]] = {}
+    for what in ("alpha", "beta"):
+        given = attrs.get(f"activation_{what}")
+        takers = [a.name for a in infos if getattr(a, f"takes_{what}")]
+        if given is not None and len(given) != len(takers):
+            refuse(
+                f"activation_{what}",
+                f"holds {len(given)} value(s) but {len(takers)} of the activations take {what} "
+                f"({', '.join(takers) or 'none'}); the values are consumed in order by those functions only",
+            )
+        params[what] = list(given) if given is not None else []
+    activations, alphas, betas = [], iter(params["alpha"]), iter(params["beta"])
+    for info in infos:
+        alpha = next(alphas, None) if info.takes_alpha else None
+        beta = next(betas, None) if info.takes_beta else None
+        activations.append(Activation.of((info.name, alpha, beta)))
+    per_direction = len(defaults)
+    return {
+        "direction": direction,
+        "layout": int(layout),
+        "clip": None if clip is None else float(clip),
+        "input_forget": flags["input_forget"] if node.op_type == "LSTM" else False,
+        "linear_before_reset": flags["linear_before_reset"] if node.op_type == "GRU" else True,
+        "activations": [tuple(activations[d * per_direction : (d + 1) * per_direction]) for d in range(k)],
+    }
 
 
-def _check_glue(graph: Any, below: Any, above: Any) -> None:
-    """Stacked layers: `above`'s X must be `below`'s Y reshaped to [T, B, K*H] (fwd ‖ bwd)."""
+def _unpack_extensions(
+    spec: RNNSpec, stack: int, node: Any, settings: dict[str, Any], values: _Values
+) -> None:
+    """A node's activations (per direction) and peepholes P [K, 3H] (i, o, f) into the spec."""
+    k, h = spec.num_directions, spec.hidden_size
+    default = default_activations(spec.op)
+    for d, acts in enumerate(settings["activations"]):
+        if acts != default:
+            spec.activations[stack * k + d] = acts
+    if node.op_type != "LSTM" or len(node.input) <= 7 or not node.input[7]:
+        return
+    where = f"onnx LSTM node {node.name!r}" if node.name else "onnx LSTM node"
+    p = values.get(node.input[7])
+    if p is None:
+        raise SpecError(
+            f"{where}: input P ({node.input[7]!r}) must be an initializer, a Constant or given in `inputs`; "
+            "peepholes are weights, part of the spec"
+        )
+    if p.shape != (k, 3 * h):
+        raise ShapeError(
+            f"{where}: input P: shape {p.shape}; expected (num_directions, 3*hidden_size) = {(k, 3 * h)}"
+        )
+    for d in range(k):
+        for i, gate in enumerate(PEEPHOLE_GATES):
+            spec.peepholes[(stack * k + d, gate)] = np.asarray(p[d, i * h : (i + 1) * h], np.float32)
+
+
+def _fill_missing_peepholes(spec: RNNSpec) -> None:
+    """A chain where only some nodes have P: zeros for the others (no peephole is a zero peephole)."""
+    if spec.peepholes:
+        for index in range(spec.num_layer_indices):
+            for gate in PEEPHOLE_GATES:
+                spec.peepholes.setdefault((index, gate), np.zeros(spec.hidden_size, np.float32))
+
+
+def _check_glue(graph: Any, below: Any, above: Any, layout: int = 0) -> None:
+    """Stacked layers: `above`'s X must be `below`'s Y reshaped to [T, B, K*H] (fwd ‖ bwd); with
+    layout 1 Y is [B, T, K, H], which reshapes to [B, T, K*H] without a Transpose."""
     producer = {o: n for n in graph.node for o in n.output}
     name, transposed = above.input[0], False
     while name != below.output[0]:
@@ -467,6 +608,11 @@ def _check_glue(graph: Any, below: Any, above: Any) -> None:
             )
         if node.op_type == "Transpose":
             perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+            if layout == 1:
+                raise SpecError(
+                    f"onnx Transpose {node.name!r}: perm {perm} between layout=1 layers; Y [B, T, K, H] "
+                    "feeds the next layer through a Reshape to [B, T, K*H] only"
+                )
             if perm != [0, 2, 1, 3]:
                 raise SpecError(
                     f"onnx Transpose {node.name!r}: perm {perm} between layers; expected [0, 2, 1, 3]"
@@ -475,7 +621,8 @@ def _check_glue(graph: Any, below: Any, above: Any) -> None:
         name = node.input[0]
     if len(below.output) == 0 or not below.output[0]:
         raise SpecError("onnx: a stacked RNN node has no Y output")
-    if not transposed and any(a.name == "direction" and a.s == b"bidirectional" for a in below.attribute):
+    bidirectional = any(a.name == "direction" and a.s == b"bidirectional" for a in below.attribute)
+    if layout == 0 and not transposed and bidirectional:
         raise SpecError(
             f"onnx node {above.name or above.op_type!r}: bidirectional Y reaches the next layer without "
             "Transpose(0, 2, 1, 3); the directions would interleave"
@@ -496,7 +643,7 @@ def _batch_shape(meta: dict[str, str], b: int | None, given: tuple[int, ...] | N
 
 
 def _time_and_batch(
-    graph: Any, node: Any, values: _Values, max_seq_length: int | None
+    graph: Any, node: Any, values: _Values, max_seq_length: int | None, layout: int = 0
 ) -> tuple[int, int | None]:
     x = values.get(node.input[0])
     if x is not None:
@@ -507,6 +654,8 @@ def _time_and_batch(
             dims = [None, None, None]
         else:
             dims = [d.dim_value if d.HasField("dim_value") else None for d in info.type.tensor_type.shape.dim]
+    if layout == 1:  # X [B, T, E]
+        dims = [dims[1], dims[0], *dims[2:]]
     t = max_seq_length if max_seq_length is not None else dims[0]
     if not t:
         raise SpecError("onnx X: the sequence length T is dynamic; pass max_seq_length=")
@@ -545,7 +694,7 @@ def _unpack_layer(spec: RNNSpec, stack: int, node: Any, values: _Values, *, skip
         raise SpecError("onnx model: metadata says SKIP input mode but layer 0's W is not the identity")
 
 
-def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int) -> None:
+def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int, layout: int = 0) -> None:
     """sequence_lens (shared by the chain) and per-node initial_h/initial_c -> spec's [B..., L', H].
 
     A state fed at run time without a value here leaves the spec's field unset."""
@@ -564,6 +713,8 @@ def _import_inputs(spec: RNNSpec, chain: list, values: _Values, b: int) -> None:
         if not any(names) or any(name and value is None for name, value in zip(names, found, strict=True)):
             continue
         zeros = np.zeros((spec.num_directions, b, spec.hidden_size), np.float32)
+        if layout == 1:  # [B, K, H] -> [K, B, H]
+            found = [None if v is None else np.swapaxes(v, 0, 1) for v in found]
         stacked = np.concatenate([zeros if v is None else v for v in found], axis=0).astype(np.float32)
         setattr(
             spec, field, stacked.transpose(1, 0, 2).reshape(spec.state_shape)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 from collections.abc import Iterator
 
@@ -11,6 +12,9 @@ import pluggy
 from trtrnn import hookspecs
 from trtrnn.backend import Backend, OnnxRewriter
 from trtrnn.errors import BackendError, BackendNotInstalledError
+from trtrnn.spec import EXTENDED_FEATURES
+
+EXTENSIONS = frozenset(EXTENDED_FEATURES)
 
 GROUP = "trtrnn"
 
@@ -105,8 +109,10 @@ def get(name: str) -> Backend:
     found = _installed()
     if name not in found:
         installed = ", ".join(found) or "none"
+        close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise BackendNotInstalledError(
-            f"backend {name!r} is not installed; installed backends: {installed} "
+            f"backend {name!r} is not installed; {hint}installed backends: {installed} "
             "(backends are packages registering under the 'trtrnn' entry-point group)"
         )
     return found[name]
@@ -120,10 +126,12 @@ def lowering() -> Backend:
     """The backend compatibility APIs lower onto where TensorRT lacks their layer.
 
     Among the installed backends (or those of `limited_to`), the available ones declaring `lowering`
-    and no unsupported feature: DEFAULT_LOWERING if among them, else the first by name. BackendError
+    and no unsupported feature of TensorRT's contract (the extensions of docs/semantics.md §2.1-2.4 are
+    never requested by TensorRT's APIs): DEFAULT_LOWERING if among them, else the first by name. BackendError
     says what to install when there is none, or why the installed ones cannot run here.
     """
-    candidates = [b for b in _installed().values() if b.lowering and not b.unsupported]
+    # the compatibility APIs request TensorRT's contract only, never the ONNX/PyTorch extensions
+    candidates = [b for b in _installed().values() if b.lowering and not set(b.unsupported) - EXTENSIONS]
     if not candidates:
         raise BackendError(
             "no lowering backend is installed (one that declares `lowering=True` and expresses every "

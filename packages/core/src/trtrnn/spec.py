@@ -1,4 +1,5 @@
-"""`RNNSpec`: the semantics of SEMANTICS.md §1-5 as data, with every rule validated in one place.
+"""`RNNSpec`: the semantics of SEMANTICS.md §1-5 (and docs/semantics.md §2.1-2.4) as data, every rule
+validated in one place.
 
 Backends, the reference and the conformance suite all read shapes, gates and required keys from
 here instead of restating them.
@@ -13,11 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trtrnn.activations import Activation, default_activations
 from trtrnn.enums import GATES, RNNDirection, RNNGateType, RNNInputMode, RNNOperation, coerce
 from trtrnn.errors import GateError, MissingWeightsError, ShapeError, SpecError
 
 #: (layer index, gate, is_w): is_w True names the input (W / Wb) part, False the recurrent (R / Rb).
 WeightKey = tuple[int, RNNGateType, bool]
+#: (layer index, gate) of an LSTM peephole vector: gate INPUT, OUTPUT or FORGET (ONNX's P order i, o, f).
+PeepholeKey = tuple[int, RNNGateType]
+#: The gates with a peephole, in ONNX's P order.
+PEEPHOLE_GATES = (RNNGateType.INPUT, RNNGateType.OUTPUT, RNNGateType.FORGET)
 
 
 def key_name(key: WeightKey) -> str:
@@ -43,6 +49,28 @@ class Feature(str, enum.Enum):
     NO_LEADING_DIMS = "no leading dims"
     MULTI_LEADING_DIMS = "two or more leading dims"
     DYNAMIC_BATCH = "dynamic batch (-1 leading dim)"
+    GRU_LBR0 = "GRU linear_before_reset=0"
+    PEEPHOLES = "LSTM peepholes"
+    INPUT_FORGET = "LSTM input_forget"
+    CLIP = "clip"
+    ACTIVATIONS = "non-default activations"
+    REVERSE = "direction reverse"
+    ZERO_LENGTHS = "sequence length 0"
+    PROJECTION = "LSTM projection (proj_size)"
+
+
+#: The features beyond TensorRT's IRNNv2Layer (docs/semantics.md §2.1-2.4): what the ONNX and PyTorch
+#: operators add. Backends bound to TensorRT 7/8's APIs declare them unsupported.
+EXTENDED_FEATURES = (
+    Feature.GRU_LBR0,
+    Feature.PEEPHOLES,
+    Feature.INPUT_FORGET,
+    Feature.CLIP,
+    Feature.ACTIVATIONS,
+    Feature.REVERSE,
+    Feature.ZERO_LENGTHS,
+    Feature.PROJECTION,
+)
 
 
 @dataclass
@@ -51,6 +79,19 @@ class RNNSpec:
 
     `weights[(l, gate, True)]` is W (input), `weights[(l, gate, False)]` is R (recurrent); `biases`
     likewise holds Wb and Rb. `batch_shape` is the leading dims B... of the `[B..., T, E]` input.
+
+    The fields after `cell_state` extend TensorRT's semantics to ONNX's and PyTorch's (docs/semantics.md
+    §2.1-2.4); their defaults are TensorRT's RNN exactly:
+    - `linear_before_reset` (GRU): True applies the reset gate after the recurrent matmul (TensorRT,
+      cuDNN, PyTorch), False before it (ONNX's default, Keras).
+    - `peepholes[(l, gate)]` (LSTM): `[H]` vectors for gates INPUT, OUTPUT, FORGET; all or none.
+    - `input_forget` (LSTM): f = 1 - i.
+    - `clip`: gate pre-activations are clipped to [-clip, clip] (never the cell state).
+    - `activations[l]`: the functions of layer index l (RNN f; GRU f, g; LSTM f, g, h), from ONNX's list;
+      a layer index not in the dict uses the op's default.
+    - `reverse`: the single direction of a UNIDIRECTION spec runs backward in time (ONNX "reverse").
+    - `proj_size` / `projections[l]` (LSTM): h = W_hr . (o * h(c)) with W_hr `[P, H]`; the hidden
+      state and output 0 have width P, the cell state width H.
     """
 
     op: RNNOperation
@@ -66,6 +107,14 @@ class RNNSpec:
     seq_lengths: np.ndarray | None = None
     hidden_state: np.ndarray | None = None
     cell_state: np.ndarray | None = None
+    linear_before_reset: bool = True
+    peepholes: dict[PeepholeKey, np.ndarray] = field(default_factory=dict)
+    input_forget: bool = False
+    clip: float | None = None
+    activations: dict[int, tuple[Activation, ...]] = field(default_factory=dict)
+    reverse: bool = False
+    proj_size: int = 0
+    projections: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.op = coerce(RNNOperation, self.op, "op")
@@ -74,6 +123,16 @@ class RNNSpec:
         self.batch_shape = tuple(int(d) for d in self.batch_shape)
         self.weights = {_norm_key(k, "weights"): np.asarray(v) for k, v in self.weights.items()}
         self.biases = {_norm_key(k, "biases"): np.asarray(v) for k, v in self.biases.items()}
+        if isinstance(self.clip, (int, float, np.floating, np.integer)) and not isinstance(self.clip, bool):
+            self.clip = float(np.float32(self.clip))  # ONNX's attribute is a float32: keep round trips exact
+        self.peepholes = {_norm_peephole_key(k): np.asarray(v) for k, v in self.peepholes.items()}
+        self.projections = {_int_key(k, "projections"): np.asarray(v) for k, v in self.projections.items()}
+        self.activations = {
+            _int_key(k, "activations"): tuple(
+                Activation.of(a, f"activations[{k}][{i}]") for i, a in enumerate(_as_sequence(v, k))
+            )
+            for k, v in self.activations.items()
+        }
 
     # ---- derived facts (the single source of every shape) -------------------------------------
     @property
@@ -96,28 +155,48 @@ class RNNSpec:
         return (*self.batch_shape, self.max_seq_length, self.data_length)
 
     @property
+    def output_size(self) -> int:
+        """Width of h (output 0 per direction, the hidden state, R's columns): proj_size P if set, else H."""
+        return self.proj_size or self.hidden_size
+
+    @property
     def state_shape(self) -> tuple[int, ...]:
+        """Shape of the hidden state `[B..., L', H]` (`[B..., L', P]` with a projection)."""
+        return (*self.batch_shape, self.num_layer_indices, self.output_size)
+
+    @property
+    def cell_shape(self) -> tuple[int, ...]:
+        """Shape of the LSTM cell state `[B..., L', H]` (H even with a projection)."""
         return (*self.batch_shape, self.num_layer_indices, self.hidden_size)
 
     @property
     def output_shapes(self) -> tuple[tuple[int, ...], ...]:
         """Shapes of output 0, 1 and (LSTM only) 2 in the add_rnn_v2 contract (§4)."""
-        out0 = (*self.batch_shape, self.max_seq_length, self.num_directions * self.hidden_size)
+        out0 = (*self.batch_shape, self.max_seq_length, self.num_directions * self.output_size)
         n = 3 if self.op == RNNOperation.LSTM else 2
-        return (out0, self.state_shape, self.state_shape)[:n]
+        return (out0, self.state_shape, self.cell_shape)[:n]
 
     def layer_input_size(self, layer_index: int) -> int:
-        """Width of what layer index `l` consumes: E for stack layer 0, K*H above it."""
+        """Width of what layer index `l` consumes: E for stack layer 0, K*H (K*P) above it."""
         return (
             self.data_length
             if layer_index // self.num_directions == 0
-            else (self.num_directions * self.hidden_size)
+            else (self.num_directions * self.output_size)
         )
+
+    def activation_functions(self, layer_index: int) -> tuple[Activation, ...]:
+        """The resolved activations of a layer index: its `activations` entry, else the op's default."""
+        return self.activations.get(layer_index) or default_activations(self.op)
+
+    def has_custom_activations(self) -> bool:
+        """True when some layer index's activations differ from the op's default."""
+        default = default_activations(self.op)
+        return any(tuple(acts) != default for acts in self.activations.values())
 
     def weight_shape(self, layer_index: int, is_w: bool) -> tuple[int, ...] | None:
         """Shape of W (is_w) or R for a layer index; None where SKIP means there is no W."""
         if not is_w:
-            return (self.hidden_size, self.hidden_size)
+            return (self.hidden_size, self.output_size)
         if self.has_input_weights(layer_index):
             return (self.hidden_size, self.layer_input_size(layer_index))
         return None
@@ -167,6 +246,17 @@ class RNNSpec:
             need.add(Feature.NO_LEADING_DIMS)
         if len(self.batch_shape) >= 2:
             need.add(Feature.MULTI_LEADING_DIMS)
+        extended = {
+            Feature.GRU_LBR0: self.op == RNNOperation.GRU and not self.linear_before_reset,
+            Feature.PEEPHOLES: bool(self.peepholes),
+            Feature.INPUT_FORGET: self.input_forget,
+            Feature.CLIP: self.clip is not None,
+            Feature.ACTIVATIONS: self.has_custom_activations(),
+            Feature.REVERSE: self.reverse,
+            Feature.ZERO_LENGTHS: self.seq_lengths is not None and np.any(np.asarray(self.seq_lengths) == 0),
+            Feature.PROJECTION: self.proj_size > 0,
+        }
+        need.update(f for f, used in extended.items() if used)
         return frozenset(need)
 
     def replace(self, **changes: object) -> RNNSpec:
@@ -174,6 +264,9 @@ class RNNSpec:
         base = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         base["weights"] = dict(self.weights)
         base["biases"] = dict(self.biases)
+        base["peepholes"] = dict(self.peepholes)
+        base["activations"] = dict(self.activations)
+        base["projections"] = dict(self.projections)
         base.update(changes)
         return RNNSpec(**base)
 
@@ -186,6 +279,7 @@ class RNNSpec:
                 raise SpecError(f"{name}: must be a positive integer; got {value!r}")
         if any(d < 1 for d in self.batch_shape):
             raise ShapeError(f"batch_shape: every leading dim must be >= 1; got {self.batch_shape}")
+        self._validate_proj_size()
         if self.input_mode == RNNInputMode.SKIP and self.data_length != self.hidden_size:
             raise SpecError(
                 "input_mode: SKIP adds x to the gates as is, so data_length must equal hidden_size; "
@@ -194,11 +288,119 @@ class RNNSpec:
         self._validate_params("weights", self.weights, self.weight_keys(), self._matrix_shape)
         self._validate_params("biases", self.biases, self.bias_keys(), lambda _: (self.hidden_size,))
         self._validate_seq_lengths()
-        self._validate_state("hidden_state", self.hidden_state)
+        self._validate_state("hidden_state", self.hidden_state, self.state_shape)
         if self.cell_state is not None and self.op != RNNOperation.LSTM:
             raise SpecError(f"cell_state: only LSTM has a cell state; op is {self.op.name}")
-        self._validate_state("cell_state", self.cell_state)
+        self._validate_state("cell_state", self.cell_state, self.cell_shape)
+        self._validate_extensions()
         return self
+
+    def _validate_extensions(self) -> None:
+        """The ONNX / PyTorch extensions (docs/semantics.md §2.1-2.4)."""
+        lstm, op = self.op == RNNOperation.LSTM, self.op.name
+        if not isinstance(self.linear_before_reset, (bool, np.bool_)):
+            raise SpecError(f"linear_before_reset: must be a bool; got {self.linear_before_reset!r}")
+        if not self.linear_before_reset and self.op != RNNOperation.GRU:
+            raise SpecError(f"linear_before_reset: False is a GRU variant; op is {op}")
+        if not isinstance(self.input_forget, (bool, np.bool_)):
+            raise SpecError(f"input_forget: must be a bool; got {self.input_forget!r}")
+        if self.input_forget and not lstm:
+            raise SpecError(f"input_forget: couples LSTM's input and forget gates; op is {op}")
+        if not isinstance(self.reverse, (bool, np.bool_)):
+            raise SpecError(f"reverse: must be a bool; got {self.reverse!r}")
+        if self.reverse and self.direction != RNNDirection.UNIDIRECTION:
+            raise SpecError(
+                "reverse: runs the single direction of a UNIDIRECTION spec backward; direction is "
+                f"{self.direction.name} (a bidirectional spec already has a backward direction)"
+            )
+        if self.clip is not None:
+            clip = self.clip
+            if isinstance(clip, bool) or not isinstance(clip, (int, float, np.floating, np.integer)):
+                raise SpecError(f"clip: must be a positive number or None; got {clip!r}")
+            if not (np.isfinite(clip) and clip > 0):
+                raise SpecError(f"clip: the threshold must be positive and finite; got {clip!r}")
+        want = len(default_activations(self.op))
+        for layer, acts in self.activations.items():
+            self._check_layer("activations", layer)
+            if len(acts) != want:
+                raise SpecError(
+                    f"activations[{layer}]: {op} takes {want} function(s) per layer index "
+                    f"({'f' if want == 1 else 'f, g' if want == 2 else 'f, g, h'}); got {len(acts)}: "
+                    f"{[str(a) for a in acts]}"
+                )
+        self._validate_peepholes()
+        self._validate_projection()
+
+    def _check_layer(self, what: str, layer: int) -> None:
+        if not 0 <= layer < self.num_layer_indices:
+            raise SpecError(
+                f"{what}[{layer}]: layer index must be in [0, {self.num_layer_indices}) "
+                f"(num_layers={self.num_layers} x {self.num_directions} directions); got {layer}"
+            )
+
+    def _check_vector(self, what: str, value: np.ndarray, shape: tuple[int, ...], rule: str) -> None:
+        if value.shape != shape:
+            raise ShapeError(f"{what}: shape {value.shape}; expected {shape} ({rule})")
+        if not np.issubdtype(value.dtype, np.floating):
+            raise ShapeError(f"{what}: dtype {value.dtype}; expected floating point")
+        if not np.all(np.isfinite(value)):
+            raise SpecError(f"{what}: must be finite; contains NaN or inf")
+
+    def _validate_peepholes(self) -> None:
+        if not self.peepholes:
+            return
+        if self.op != RNNOperation.LSTM:
+            raise SpecError(f"peepholes: only LSTM has peepholes; op is {self.op.name}")
+        for (layer, gate), value in self.peepholes.items():
+            self._check_layer("peepholes", layer)
+            if gate not in PEEPHOLE_GATES:
+                raise GateError(
+                    f"peepholes[({layer}, {gate.name})]: LSTM peepholes exist for gates INPUT, OUTPUT and "
+                    f"FORGET (ONNX's P order i, o, f); got {gate.name}"
+                )
+            self._check_vector(
+                f"peepholes[({layer}, {gate.name})]", value, (self.hidden_size,), "(hidden_size,)"
+            )
+        missing = [
+            f"({layer}, {gate.name})"
+            for layer in range(self.num_layer_indices)
+            for gate in PEEPHOLE_GATES
+            if (layer, gate) not in self.peepholes
+        ]
+        if missing:
+            raise MissingWeightsError(
+                f"Missing peepholes (layer, gate): {', '.join(missing[:6])}"
+                f"{f' and {len(missing) - 6} more' if len(missing) > 6 else ''}; peepholes are all or none: "
+                "every layer index needs INPUT, OUTPUT and FORGET (zeros where a layer has none)"
+            )
+
+    def _validate_proj_size(self) -> None:
+        """Before the weights: the projection decides R's and the upper layers' W's widths."""
+        p, h = self.proj_size, self.hidden_size
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0:
+            raise SpecError(f"proj_size: must be a non-negative integer (0 = no projection); got {p!r}")
+        if p == 0 and self.projections:
+            raise SpecError(
+                f"projections: given for layer indices {sorted(self.projections)} but proj_size is 0"
+            )
+        if p and self.op != RNNOperation.LSTM:
+            raise SpecError(f"proj_size: only LSTM has a projection (PyTorch's LSTMP); op is {self.op.name}")
+        if p >= h:
+            raise SpecError(f"proj_size: must be smaller than hidden_size={h} (as PyTorch requires); got {p}")
+
+    def _validate_projection(self) -> None:
+        p, h = self.proj_size, self.hidden_size
+        if p == 0:
+            return
+        for layer, value in self.projections.items():
+            self._check_layer("projections", layer)
+            self._check_vector(f"projections[{layer}]", value, (p, h), "(proj_size, hidden_size) = W_hr")
+        missing = [layer for layer in range(self.num_layer_indices) if layer not in self.projections]
+        if missing:
+            raise MissingWeightsError(
+                f"Missing projections for layer indices {missing}; proj_size={p} needs W_hr "
+                f"(proj_size, hidden_size) = ({p}, {h}) for every layer index"
+            )
 
     def _matrix_shape(self, key: WeightKey) -> tuple[int, ...] | None:
         return self.weight_shape(key[0], key[2])
@@ -259,20 +461,25 @@ class RNNSpec:
             raise ShapeError(
                 f"seq_lengths: shape {lengths.shape}; expected {self.batch_shape} (the leading dims B...)"
             )
-        if lengths.size and (lengths.min() < 1 or lengths.max() > self.max_seq_length):
+        if lengths.size and (lengths.min() < 0 or lengths.max() > self.max_seq_length):
             raise SpecError(
-                f"seq_lengths: every length must be in [1, max_seq_length={self.max_seq_length}]; "
-                f"got min {lengths.min()}, max {lengths.max()}"
+                f"seq_lengths: every length must be in [0, max_seq_length={self.max_seq_length}] "
+                f"(0: an empty sequence, all-zero results); got min {lengths.min()}, max {lengths.max()}"
             )
 
-    def _validate_state(self, name: str, state: np.ndarray | None) -> None:
+    def _validate_state(self, name: str, state: np.ndarray | None, shape: tuple[int, ...]) -> None:
         if state is None:
             return
         state = np.asarray(state)
-        if state.shape != self.state_shape:
+        if state.shape != shape:
+            width = (
+                f"proj_size={self.proj_size}"
+                if name == "hidden_state" and self.proj_size
+                else f"hidden_size={self.hidden_size}"
+            )
             raise ShapeError(
-                f"{name}: shape {state.shape}; expected {self.state_shape} = (*batch_shape, "
-                f"num_layers*directions={self.num_layer_indices}, hidden_size={self.hidden_size})"
+                f"{name}: shape {state.shape}; expected {shape} = (*batch_shape, "
+                f"num_layers*directions={self.num_layer_indices}, {width})"
             )
         if not np.issubdtype(state.dtype, np.floating):
             raise ShapeError(f"{name}: dtype {state.dtype}; expected floating point")
@@ -294,11 +501,21 @@ class RNNSpec:
         seq_lengths: str = "none",
         states: bool = False,
         scale: float | None = None,
+        linear_before_reset: bool = True,
+        peepholes: bool = False,
+        input_forget: bool = False,
+        clip: float | None = None,
+        activations: Mapping[int, object] | None = None,
+        reverse: bool = False,
+        proj_size: int = 0,
     ) -> RNNSpec:
         """A valid spec with random weights (scale ~1/sqrt(H) unless given).
 
-        `seq_lengths` is "none", "full" (all T) or "ragged" (random in [1, T], with a 1 and a T
-        wherever there are at least two sequences). `states` gives random initial h (and c for LSTM).
+        `seq_lengths` is "none", "full" (all T), "ragged" (random in [1, T], with a 1 and a T
+        wherever there are at least two sequences) or "zeros" (ragged, then the first length 0).
+        `states` gives random initial h (and c for LSTM). `peepholes` draws P for every layer index;
+        `proj_size` > 0 draws W_hr; the other extensions are copied into the spec. Extensions are drawn
+        after everything else, so a spec without them is the same as before they existed.
         """
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         input_mode = coerce(RNNInputMode, input_mode, "input_mode")
@@ -313,7 +530,14 @@ class RNNSpec:
             input_mode=input_mode,
             direction=direction,
             batch_shape=tuple(batch_shape),
+            linear_before_reset=linear_before_reset,
+            input_forget=input_forget,
+            clip=clip,
+            activations=dict(activations or {}),
+            reverse=reverse,
+            proj_size=proj_size,
         )
+        spec._validate_proj_size()  # the projection decides the weights' shapes drawn below
         s = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
 
         def draw(shape: tuple[int, ...]) -> np.ndarray:
@@ -327,7 +551,13 @@ class RNNSpec:
         if states:
             spec.hidden_state = draw(spec.state_shape)
             if spec.op == RNNOperation.LSTM:
-                spec.cell_state = draw(spec.state_shape)
+                spec.cell_state = draw(spec.cell_shape)
+        if peepholes:
+            for layer in range(spec.num_layer_indices):
+                for gate in PEEPHOLE_GATES:
+                    spec.peepholes[(layer, gate)] = draw((hidden_size,))
+        for layer in range(spec.num_layer_indices if proj_size else 0):
+            spec.projections[layer] = draw((proj_size, hidden_size))
         return spec.validate()
 
     def random_input(self, seed: int | np.random.Generator, scale: float = 1.0) -> np.ndarray:
@@ -343,15 +573,40 @@ def _random_lengths(
         return None
     if kind == "full":
         return np.full(batch_shape, t, dtype=np.int32)
-    if kind != "ragged":
-        raise SpecError(f"seq_lengths: expected 'none', 'full' or 'ragged'; got {kind!r}")
+    if kind not in ("ragged", "zeros"):
+        raise SpecError(f"seq_lengths: expected 'none', 'full', 'ragged' or 'zeros'; got {kind!r}")
     lengths = rng.integers(1, t + 1, size=batch_shape).astype(np.int32)
     flat = lengths.reshape(-1)
     if flat.size >= 2:
         flat[0], flat[-1] = 1, t
     elif flat.size == 1:
         flat[0] = 1
+    if kind == "zeros" and flat.size:
+        flat[0] = 0
     return lengths
+
+
+def _norm_peephole_key(key: object) -> PeepholeKey:
+    try:
+        layer, gate = key  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise SpecError(f"peepholes: keys are (layer_index, gate) pairs; got {key!r}") from None
+    return (_int_key(layer, "peepholes"), coerce(RNNGateType, gate, "peepholes key gate"))
+
+
+def _int_key(key: object, field_name: str) -> int:
+    if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+        raise SpecError(f"{field_name}: keys are layer indices (ints); got {key!r}")
+    return int(key)
+
+
+def _as_sequence(value: object, layer: object) -> tuple:
+    if isinstance(value, (str, Activation)) or not isinstance(value, (tuple, list)):
+        raise SpecError(
+            f"activations[{layer}]: expected a sequence of functions (RNN f; GRU f, g; LSTM f, g, h); "
+            f"got {value!r}"
+        )
+    return tuple(value)
 
 
 def _norm_key(key: object, field_name: str) -> WeightKey:
@@ -366,11 +621,12 @@ def _shape_rule(spec: RNNSpec, key: WeightKey, what: str) -> str:
     layer, _, is_w = key
     if what == "biases":
         return "(hidden_size,)"
+    width = "proj_size" if spec.proj_size else "hidden_size"
     if not is_w:
-        return "(hidden_size, hidden_size) for a recurrent matrix"
+        return f"(hidden_size, {width}) for a recurrent matrix"
     if layer // spec.num_directions == 0:
         return "(hidden_size, data_length) for stack layer 0"
     return (
-        f"(hidden_size, {spec.num_directions}*hidden_size) for stack layer {layer // spec.num_directions}, "
+        f"(hidden_size, {spec.num_directions}*{width}) for stack layer {layer // spec.num_directions}, "
         "which consumes the layer below"
     )

@@ -2,8 +2,11 @@
 
 Both formats hold the same named arrays: `W/<layer>/<GATE>/<is_w>` for weights, `B/<layer>/<GATE>/<is_w>`
 for biases (is_w 1 = input part W/Wb, 0 = recurrent R/Rb, as in TensorRT's `(0, INPUT, 1)`),
-`seq_lengths`, `hidden_state`, `cell_state`, `x`, plus the scalar configuration. `.npz` suits any size;
-`.json` (nested lists) is for small specs a person writes or reads. Writes are atomic.
+`seq_lengths`, `hidden_state`, `cell_state`, `x`, plus the scalar configuration. The extensions of
+docs/semantics.md §2.1-2.4: `P/<layer>/<GATE>` peepholes, `Whr/<layer>` projections, and the
+configuration fields linear_before_reset, input_forget, clip, reverse, proj_size and activations
+(`{"<layer>": [[name, alpha, beta], ...]}`), each optional (absent: TensorRT's default). `.npz` suits
+any size; `.json` (nested lists) is for small specs a person writes or reads. Writes are atomic.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from trtrnn.engine import atomic_write
 from trtrnn.enums import RNNGateType
 from trtrnn.errors import ShapeError, SpecError
+from trtrnn.files import atomic_write
 from trtrnn.spec import RNNSpec, WeightKey
 
 FORMAT = "trtrnn-spec"
@@ -51,7 +54,26 @@ def spec_to_arrays(
         "direction": spec.direction.name,
         "batch_shape": list(spec.batch_shape),
     }
+    extensions = {
+        "linear_before_reset": bool(spec.linear_before_reset),
+        "input_forget": bool(spec.input_forget),
+        "clip": spec.clip,
+        "reverse": bool(spec.reverse),
+        "proj_size": int(spec.proj_size),
+        "activations": {str(k): [[a.name, a.alpha, a.beta] for a in v] for k, v in spec.activations.items()},
+    }
+    defaults = {"linear_before_reset": True, "input_forget": False, "clip": None, "reverse": False}
+    config.update(
+        {k: v for k, v in extensions.items() if v != defaults.get(k, 0) and v != {}}  # only what is set
+    )
     arrays = {array_name("W", k): np.asarray(v, np.float32) for k, v in spec.weights.items()}
+    arrays.update(
+        {
+            f"P/{layer}/{RNNGateType(gate).name}": np.asarray(v, np.float32)
+            for (layer, gate), v in spec.peepholes.items()
+        }
+    )
+    arrays.update({f"Whr/{layer}": np.asarray(v, np.float32) for layer, v in spec.projections.items()})
     arrays.update({array_name("B", k): np.asarray(v, np.float32) for k, v in spec.biases.items()})
     values = {
         "seq_lengths": spec.seq_lengths,
@@ -82,11 +104,19 @@ def spec_from_arrays(
     weights: dict[WeightKey, np.ndarray] = {}
     biases: dict[WeightKey, np.ndarray] = {}
     optional: dict[str, np.ndarray | None] = dict.fromkeys(OPTIONAL)
+    peepholes: dict[tuple[int, RNNGateType], np.ndarray] = {}
+    projections: dict[int, np.ndarray] = {}
     for name, value in arrays.items():
         if name in OPTIONAL:
             optional[name] = np.asarray(value, dtype=OPTIONAL[name])
             continue
         parts = name.split("/")
+        if parts[0] == "P" and len(parts) == 3 and parts[1].isdigit() and parts[2] in RNNGateType.__members__:
+            peepholes[(int(parts[1]), RNNGateType[parts[2]])] = np.asarray(value, dtype=np.float32)
+            continue
+        if parts[0] == "Whr" and len(parts) == 2 and parts[1].isdigit():
+            projections[int(parts[1])] = np.asarray(value, dtype=np.float32)
+            continue
         if (
             len(parts) != 4
             or parts[0] not in ("W", "B")
@@ -94,7 +124,8 @@ def spec_from_arrays(
             or not parts[1].isdigit()
         ):
             raise SpecError(
-                f"{source}: array {name!r} is not W|B/<layer>/<GATE>/<0|1> nor one of {sorted(OPTIONAL)}"
+                f"{source}: array {name!r} is not W|B/<layer>/<GATE>/<0|1>, P/<layer>/<GATE>, Whr/<layer> "
+                f"nor one of {sorted(OPTIONAL)}"
             )
         if parts[2] not in RNNGateType.__members__:
             raise SpecError(
@@ -117,6 +148,14 @@ def spec_from_arrays(
             seq_lengths=optional["seq_lengths"],
             hidden_state=optional["hidden_state"],
             cell_state=optional["cell_state"],
+            linear_before_reset=config.get("linear_before_reset", True),
+            input_forget=config.get("input_forget", False),
+            clip=config.get("clip"),
+            reverse=config.get("reverse", False),
+            proj_size=config.get("proj_size", 0),
+            activations={int(k): [tuple(a) for a in v] for k, v in config.get("activations", {}).items()},
+            peepholes=peepholes,
+            projections=projections,
         ).validate()
     except SpecError as exc:
         raise type(exc)(f"{source}: {exc}") from None

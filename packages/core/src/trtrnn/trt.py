@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 import types
 from dataclasses import dataclass
 from types import ModuleType
@@ -70,14 +71,38 @@ def version() -> str:
 
 
 def logger() -> object:
-    """A shared ERROR-level TensorRT logger (TensorRT wants one logger per process)."""
+    """The shared TensorRT logger (TensorRT wants one per process): errors only, unless
+    `set_log_level` asked for more; it writes to stderr, so stdout stays a command's result."""
     return _logger()
+
+
+#: Log levels `set_log_level` takes, most talkative first (TensorRT's Logger.Severity names).
+LOG_LEVELS = ("VERBOSE", "INFO", "WARNING", "ERROR", "INTERNAL_ERROR")
+
+
+def set_log_level(level: str) -> None:
+    """Make the shared logger print TensorRT's messages from `level` up (e.g. "VERBOSE" to see why
+    the builder refused a network); ValueError for a level not in LOG_LEVELS."""
+    if level not in LOG_LEVELS:
+        raise ValueError(f"level: expected one of {', '.join(LOG_LEVELS)}; got {level!r}")
+    logger().min_severity = getattr(load().Logger, level)
 
 
 @functools.cache
 def _logger() -> object:
     trt = load()
-    return trt.Logger(trt.Logger.ERROR)
+
+    class StderrLogger(trt.ILogger):  # TensorRT's own Logger prints to stdout
+        def __init__(self) -> None:
+            trt.ILogger.__init__(self)
+            self.min_severity = trt.Logger.ERROR
+
+        def log(self, severity: object, msg: str) -> None:
+            if int(severity) <= int(self.min_severity):
+                name = str(getattr(severity, "name", severity))
+                print(f"[TRT] [{name[0]}] {msg}", file=sys.stderr, flush=True)
+
+    return StderrLogger()
 
 
 def create_network() -> tuple[object, object]:

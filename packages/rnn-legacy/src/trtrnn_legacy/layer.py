@@ -8,7 +8,7 @@ is checked there (`RNNSpec.validate` and the blob sizes); afterwards it is froze
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
@@ -60,6 +60,11 @@ class RNNLayer(LazyRNNLayer):
     """
 
     lazy_release = "TensorRT 7"
+    api_layer = "IRNNLayer"
+    absent_attributes: ClassVar[dict[str, str]] = {
+        "seq_lengths": "IRNNLayer has no sequence-lengths input (IRNNv2Layer added one); every sequence "
+        "runs all max_seq_length steps"
+    }
     name_prefix = "rnn_legacy"
 
     def __init__(

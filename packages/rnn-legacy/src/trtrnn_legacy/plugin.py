@@ -21,8 +21,10 @@ import trtrnn
 from trtrnn import registry, trt
 from trtrnn.backend import DYNAMIC, Backend, Network, RNNInputs, RNNOutputs, Tensor, dims_of
 from trtrnn.errors import ShapeError, SpecError
+from trtrnn.lazylayer import EXTENSIONS_UNSUPPORTED, refuse_extensions
 from trtrnn.spec import Feature, RNNSpec
 from trtrnn_legacy import blob
+from trtrnn_legacy.implicit import ImplicitBatchNetwork
 from trtrnn_legacy.layer import add_rnn
 
 _BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs share a network
@@ -30,6 +32,7 @@ _BUILDS = itertools.count()  # unique layer-name prefixes when several RNNs shar
 UNSUPPORTED = {
     Feature.SEQ_LENGTHS: "TensorRT 7's add_rnn / IRNNLayer has no sequence-lengths input (IRNNv2Layer added "
     "one): every sequence runs all max_seq_length steps",
+    **{f: f"TensorRT 7's IRNNLayer: {why}" for f, why in EXTENSIONS_UNSUPPORTED.items()},
 }
 
 
@@ -79,6 +82,7 @@ def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     if inputs.seq_lengths is not None:
         raise SpecError(f"seq_lengths: {UNSUPPORTED[Feature.SEQ_LENGTHS]}")
     spec.validate()
+    refuse_extensions(spec, "TensorRT 7's IRNNLayer")
     lead = dims_of(inputs.input)[:-2]
     weights, bias = blob.to_blobs(spec)
     prefix = f"rnn_legacy_build_{next(_BUILDS)}"
@@ -106,6 +110,7 @@ BACKEND = Backend(
     build=build,
     unsupported=UNSUPPORTED,
     availability=_availability,
+    api={"implicit_batch_network": ImplicitBatchNetwork},
 )
 
 

@@ -107,6 +107,11 @@ class Graph(ABC):
         """Reshape `x` to `[*lead, N, *tail]`."""
         return self.reshape(x, (*lead, ROWS, *tail), name)
 
+    def declare_range(self, tensor: Tensor, low: int, high: int, field: str, rule: str) -> None:
+        """Every value of the integer `tensor` must lie in [low, high] (a target records the contract
+        where it can check it; by default nothing is recorded)."""
+        return None
+
     # ---- constants ----------------------------------------------------------------------------
     @abstractmethod
     def const(self, array: np.ndarray, name: str, float_dtype: type[np.floating] | None = None) -> Tensor:

@@ -14,7 +14,11 @@ Shape of the lowering (the way cuDNN computes it, not the way the ONNX parser do
   gates, both directions) plus the pointwise math;
 - sequence lengths (SEMANTICS §5): a keep/drop mask per step, computed once outside the loops, zeroes
   output 0 and freezes the state beyond each length; the backward direction reverses the first `len`
-  steps of its input and of its output (IReverseSequenceLayer), so it starts at step `len-1`.
+  steps of its input and of its output (IReverseSequenceLayer), so it starts at step `len-1`; a
+  `reverse` spec's one direction is lowered the same way; the final states are multiplied by
+  `len > 0` (an empty sequence's are 0, docs/semantics.md §2.4);
+- the extensions (peepholes, clip, activations, input_forget, GRU lbr=0, projection) live in the step
+  (cells.py) and add no matmul of the full gate width.
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ import math
 import numpy as np
 
 from trtrnn.backend import Network, RNNInputs, RNNOutputs, Tensor
-from trtrnn.enums import RNNOperation
+from trtrnn.enums import RNNGateType, RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import Feature, RNNSpec
-from trtrnn_loop import cells, params
+from trtrnn_loop import cells, padding, params
 from trtrnn_loop.graph import STEPS, Graph
 from trtrnn_loop.trt_target import TrtGraph
 
@@ -57,11 +61,21 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs, *, name: str | N
     return lower(TrtGraph(network, _prefix(network, name), inputs.input.dtype), spec, inputs)
 
 
-def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = False) -> RNNOutputs:
+def lower(
+    g: Graph,
+    spec: RNNSpec,
+    inputs: RNNInputs,
+    *,
+    dynamic_steps: bool = False,
+    min_hidden: int = padding.MIN_HIDDEN,
+) -> RNNOutputs:
     """`spec`'s RNN built by `g` (any target) from `inputs`, in the add_rnn_v2 contract (see add_rnn).
 
     With `dynamic_steps` T is read from the input at run time (its T dim may be -1) and
     `spec.max_seq_length` is not used; otherwise the input's T must be `spec.max_seq_length`.
+    A hidden size below `min_hidden` is computed at `min_hidden` with exactly-neutral zero units and
+    the real ones cut out at the end (`trtrnn_loop.padding`: TensorRT's builder hangs on tinier loop
+    states); `min_hidden=1` builds the loops at the spec's own size.
     """
     spec.validate()
     x = inputs.input
@@ -78,37 +92,71 @@ def lower(g: Graph, spec: RNNSpec, inputs: RNNInputs, *, dynamic_steps: bool = F
     seq = g.reshape(x, (-1, STEPS, spec.data_length), INPUT_FLATTEN)
     g.set_rows(seq, None if -1 in lead else math.prod(lead))
     int32 = g.native_dtype("int32")
-    lengths = _flat_lengths(
-        g, _checked(inputs.seq_lengths, "seq_lengths", lead, (), int32, "(*the input's leading dims)")
-    )
+    lengths_in = _checked(inputs.seq_lengths, "seq_lengths", lead, (), int32, "(*the input's leading dims)")
+    if lengths_in is not None and g.steps is not None:
+        rule = f"docs/semantics.md §4, §2.4: 0..max_seq_length={g.steps}"
+        g.declare_range(lengths_in, 0, g.steps, "seq_lengths", rule)
+    lengths = _flat_lengths(g, lengths_in)
     masks = _step_masks(g, lengths) if lengths is not None else None
-    tail = spec.state_shape[-2:]
-    meaning = f"(*the input's leading dims, num_layers*directions={tail[0]}, hidden_size={tail[1]})"
-    h0 = _flat_state(
-        g, spec, _checked(inputs.hidden_state, "hidden_state", lead, tail, x.dtype, meaning), "hidden_state"
-    )
-    c0 = _flat_state(
-        g, spec, _checked(inputs.cell_state, "cell_state", lead, tail, x.dtype, meaning), "cell_state"
-    )
+    states = {}
+    for what, tail in (("hidden_state", spec.state_shape[-2:]), ("cell_state", spec.cell_shape[-2:])):
+        size = "proj_size" if spec.proj_size and what == "hidden_state" else "hidden_size"
+        meaning = f"(*the input's leading dims, num_layers*directions={tail[0]}, {size}={tail[1]})"
+        checked = _checked(getattr(inputs, what), what, lead, tail, x.dtype, meaning)
+        states[what] = _flat_state(g, spec, checked, tail[1], what)
+    h0, c0 = states["hidden_state"], states["cell_state"]
+    nonempty = _nonempty(g, lengths) if lengths is not None else None
 
+    width = padding.padded_width(spec, min_hidden)
+    real = spec
+    if width != hidden:  # from here on the loops see `width` units, the real ones first
+        spec = padding.pad_hidden(real, width)
+        if spec.data_length != real.data_length:  # SKIP adds x to the gates: x gets zero columns too
+            seq = _widened(g, seq, real.data_length, width, "input.padded")
     finals_h: list[Tensor] = []
     finals_c: list[Tensor] = []
     for stack in range(spec.num_layers):
+
+        def initial(states: Tensor | None, what: str, cell: bool = False, stack: int = stack) -> Tensor:
+            source = real if states is not None else spec  # padded units start at 0
+            size = source.hidden_size if cell else source.output_size  # h: P wide with a projection
+            value = _initial(g, source, states, stack, size, what)
+            full = spec.hidden_size if cell else spec.output_size
+            if states is None or size == full:
+                return value
+            return _widened(g, value, size, full, f"{what}.l{stack}.padded")
+
         seq, h_last, c_last = _stack_layer(
-            g, spec, stack, seq, lengths, masks, _initial(g, spec, h0, stack, "h0"),
-            _initial(g, spec, c0, stack, "c0") if spec.op == RNNOperation.LSTM else None,
+            g, spec, stack, seq, lengths, masks, initial(h0, "h0"),
+            initial(c0, "c0", cell=True) if spec.op == RNNOperation.LSTM else None, nonempty,
         )  # fmt: skip
         finals_h.append(h_last)
         if c_last is not None:
             finals_c.append(c_last)
 
+    def real_units(t: Tensor, columns: list[int], what: str) -> Tensor:
+        return t if width == hidden else g.gather(t, 2, columns, f"{what}.real_units")
+
+    units = list(range(hidden))
     restore = _Restorer(g, x, lead)
-    output = restore(seq, (STEPS, spec.num_directions * hidden), "output")
-    h_all = restore(_stack_states(g, finals_h, "hidden"), (spec.num_layer_indices, hidden), "hidden")
+    out = real_units(seq, padding.real_columns(hidden, width, spec.num_directions), "output")
+    output = restore(out, (STEPS, spec.num_directions * real.output_size), "output")
+    h_all = real_units(_stack_states(g, finals_h, "hidden"), units, "hidden")
+    h_all = restore(h_all, (spec.num_layer_indices, real.output_size), "hidden")
     c_all = None
     if finals_c:
-        c_all = restore(_stack_states(g, finals_c, "cell"), (spec.num_layer_indices, hidden), "cell")
+        c_all = real_units(_stack_states(g, finals_c, "cell"), units, "cell")
+        c_all = restore(c_all, (spec.num_layer_indices, hidden), "cell")
     return RNNOutputs(output, h_all, c_all)
+
+
+def _widened(g: Graph, t: Tensor, size: int, width: int, name: str) -> Tensor:
+    """`t` `[..., size]` as `[..., width]` with zeros after its `size` columns (exact, any shape):
+    column 0 repeated into the new columns, then multiplied by a 1...1 0...0 mask."""
+    spread = g.gather(t, len(t.shape) - 1, [*range(size), *[0] * (width - size)], f"{name}.spread")
+    mask = np.zeros((1,) * (len(t.shape) - 1) + (width,))
+    mask[..., :size] = 1.0
+    return g.mul(spread, g.const(mask, f"{name}.mask"), name)
 
 
 def _prefix(network: Network, name: str | None) -> str:
@@ -134,31 +182,28 @@ def _stack_layer(
     masks: tuple[Tensor, Tensor] | None,
     h0: Tensor,
     c0: Tensor | None,
+    nonempty: Tensor | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """Stack layer `stack` over `seq` `[N, T, In]`: output `[N, T, D*H]`, final h and c `[N, D, H]`."""
+    """Stack layer `stack` over `seq` `[N, T, In]`: output `[N, T, D*H]`, final h and c `[N, D, H]`
+    (H is P for h and output with a projection)."""
     dirs = spec.num_directions
     indices = _indices(spec, stack)
     width = spec.layer_input_size(indices[0])
     tag = f"l{stack}"
     per_direction = []
     for d in range(dirs):
-        x_d = seq if d == 0 else _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input")
+        backward = d == 1 or spec.reverse
+        x_d = _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input") if backward else seq
         per_direction.append(g.to_rows(x_d, (1,), (STEPS, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
     pre = _project(g, spec, stack, g.concat(per_direction, 0, f"{tag}.inputs"), tag)
-    recurrent = g.const(
-        np.stack([params.recurrent_weights(spec, i) for i in indices]), f"{tag}.recurrent_weights"
-    )
-    reset_bias = None
-    if spec.op == RNNOperation.GRU:
-        bias = np.stack([params.reset_bias(spec, i) for i in indices])[:, None, :]
-        reset_bias = g.const(bias, f"{tag}.reset_bias")
+    weights = _step_weights(g, spec, indices, tag)
 
     with g.loop(tag) as loop:
         pre_t = loop.iterate(pre, 2, f"{tag}.pre_t")
         h = loop.recurrence(h0, f"{tag}.h_prev")
         c = loop.recurrence(c0, f"{tag}.c_prev") if c0 is not None else None
 
-        h_new, c_new = cells.step(g, spec, pre_t, h, c, recurrent, reset_bias, tag)
+        h_new, c_new = cells.step(g, spec, pre_t, h, c, weights, tag)
         out_t, h_next, c_next = h_new, h_new, c_new
         if masks is not None:  # steps beyond the length: output 0, state frozen
             keep_t, drop_t = (
@@ -180,13 +225,48 @@ def _stack_layer(
     outs = []
     for d in range(dirs):
         out_d = g.gather(out, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.output")
-        outs.append(out_d if d == 0 else _reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output"))
+        backward = d == 1 or spec.reverse
+        outs.append(_reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output") if backward else out_d)
 
     def by_row(value: Tensor, what: str) -> Tensor:
+        if nonempty is not None:  # an empty sequence ends with zero states, not the initial ones
+            value = g.mul(value, nonempty, f"{tag}.{what}_last.nonempty")
         return g.transpose(value, (1, 0, 2), f"{tag}.{what}_last.by_row")  # [N, D, H]
 
     c_final = by_row(c_last, "c") if c_last is not None else None
     return g.concat(outs, 2, f"{tag}.output"), by_row(h_last, "h"), c_final
+
+
+def _step_weights(g: Graph, spec: RNNSpec, indices: range, tag: str) -> cells.StepWeights:
+    """The constants of one stack layer's step, stacked over its directions."""
+
+    def stacked(arrays: list[np.ndarray | None], what: str, vector: bool = False) -> Tensor | None:
+        if arrays[0] is None:
+            return None
+        array = np.stack(arrays)
+        return g.const(array[:, None, :] if vector else array, f"{tag}.{what}")
+
+    weights = cells.StepWeights(
+        recurrent=stacked([params.recurrent_weights(spec, i) for i in indices], "recurrent_weights"),
+        activations=[spec.activation_functions(i) for i in indices],
+        reset_bias=stacked([params.reset_bias(spec, i) for i in indices], "reset_bias", vector=True),
+        hidden_recurrent=stacked(
+            [params.hidden_recurrent_weights(spec, i) for i in indices], "hidden_recurrent_weights"
+        ),
+        projection=stacked([params.projection_weights(spec, i) for i in indices], "projection_weights"),
+    )
+    for gate, what in ((RNNGateType.INPUT, "i"), (RNNGateType.FORGET, "f"), (RNNGateType.OUTPUT, "o")):
+        vectors = [params.peephole(spec, i, gate) for i in indices]
+        if vectors[0] is not None:
+            weights.peepholes[gate] = stacked(vectors, f"peephole_{what}", vector=True)
+    return weights
+
+
+def _nonempty(g: Graph, lengths: Tensor) -> Tensor:
+    """`[1, N, 1]`: 1.0 where the length is > 0, else 0.0 (computed once, outside the loops)."""
+    lens = g.to_rows(lengths, (1,), (1,), "nonempty.lengths")
+    zero = g.const(np.zeros((1, 1, 1), np.int32), "nonempty.zero")
+    return g.to_float(g.elementwise(zero, lens, "LESS", "nonempty.valid"), "nonempty")
 
 
 def _indices(spec: RNNSpec, stack: int) -> range:
@@ -275,17 +355,17 @@ def _step_masks(g: Graph, lengths: Tensor) -> tuple[Tensor, Tensor]:
     return keep, g.sub(one, keep, "step_mask.drop")
 
 
-def _flat_state(g: Graph, spec: RNNSpec, state: Tensor | None, what: str) -> Tensor | None:
-    """A checked state input `[B..., L', H]` as `[N, L', H]`."""
+def _flat_state(g: Graph, spec: RNNSpec, state: Tensor | None, width: int, what: str) -> Tensor | None:
+    """A checked state input `[B..., L', W]` as `[N, L', W]` (W: H, or P for h with a projection)."""
     if state is None:
         return None
-    return g.to_rows(state, (), (spec.num_layer_indices, spec.hidden_size), f"{what}.flatten")
+    return g.to_rows(state, (), (spec.num_layer_indices, width), f"{what}.flatten")
 
 
-def _initial(g: Graph, spec: RNNSpec, states: Tensor | None, stack: int, what: str) -> Tensor:
-    """Stack layer `stack`'s initial states `[D, N, H]`: its rows of `states` `[N, L', H]`, else zeros."""
+def _initial(g: Graph, spec: RNNSpec, states: Tensor | None, stack: int, width: int, what: str) -> Tensor:
+    """Stack layer `stack`'s initial states `[D, N, W]`: its rows of `states` `[N, L', W]`, else zeros."""
     if states is None:
-        return g.zeros((spec.num_directions,), spec.hidden_size, f"{what}.l{stack}.zeros")
+        return g.zeros((spec.num_directions,), width, f"{what}.l{stack}.zeros")
     rows = g.gather(states, 1, list(_indices(spec, stack)), f"{what}.l{stack}")
     return g.transpose(rows, (1, 0, 2), f"{what}.l{stack}.by_direction")
 

@@ -188,10 +188,18 @@ def _plan_node(graph: Any, index: int, node: Any, types: dict, keep: bool) -> No
         detail = f"{where}: {what}: not lowered by rnn-loop yet"
         return NodePlan(index, label, node.op_type, "keep" if keep else "refuse", detail, spec)
     dims = f"T={'dynamic' if t is None else t}, B={'dynamic' if b is None else b}"
+    matmuls = "1 recurrent MatMul"
+    if spec.op.name == "GRU" and not spec.linear_before_reset:
+        matmuls = "2 recurrent MatMuls (z, r | h: linear_before_reset=0)"
+    uses = sorted(
+        FEATURE_ATTRIBUTE.get(f.value, f.value) for f in spec.features() if f.value in FEATURE_ATTRIBUTE
+    )
     summary = (
         f"{spec.op.name} {spec.direction.name.lower()} H={spec.hidden_size} E={spec.data_length} "
-        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Scan with 1 recurrent "
-        f"MatMul per step" + (", masked by sequence_lens" if _input(node, 4) else "")
+        f"({dims}, layout {layout}, {np.dtype(dtype).name}): 1 input MatMul + 1 Scan with {matmuls} "
+        f"per step"
+        + (", masked by sequence_lens" if _input(node, 4) else "")
+        + (f"; with {', '.join(uses)}" if uses else "")
     )
     return NodePlan(index, label, node.op_type, "lower", summary, spec)
 

@@ -14,7 +14,7 @@ import numpy as np
 from trtrnn import trt
 from trtrnn.backend import Network
 from trtrnn.errors import ShapeError
-from trtrnn.network import keep_alive
+from trtrnn.network import declare_range, keep_alive
 from trtrnn_loop.graph import ROWS, STEPS, Dims, Graph, Loop, Tensor
 
 
@@ -41,6 +41,10 @@ class TrtGraph(Graph):
         layer.name = f"{self.prefix}.{name}"
 
     # ---- symbolic dims --------------------------------------------------------------------------
+    def declare_range(self, tensor: Tensor, low: int, high: int, field: str, rule: str) -> None:
+        """Recorded on the network for trtrnn's CPU evaluator (TensorRT cannot assert on data)."""
+        declare_range(self.network, tensor, low, high, field, rule)
+
     def set_steps(self, x: Tensor, axis: int, static_steps: int | None) -> None:
         if static_steps is None:
             raise ShapeError("input: the sequence length T must be known when the network is built")

@@ -45,6 +45,7 @@ class RNNv2Layer(LazyRNNLayer):
     """
 
     lazy_release = "TensorRT 8"
+    api_layer = "IRNNv2Layer"
     name_prefix = "rnn_v2"
     seq_lengths = Setting(_tensor, "int32 ITensor [B...] of per-sequence lengths; None = all T.")
     hidden_state = Setting(_tensor, "ITensor [B..., L', H] of initial hidden states; None = zeros.")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import trtrnn
 from trtrnn import registry
 from trtrnn.backend import Backend, Network, RNNInputs, RNNOutputs
+from trtrnn.lazylayer import EXTENSIONS_UNSUPPORTED, refuse_extensions
 from trtrnn.spec import RNNSpec
 from trtrnn_v2 import native
 from trtrnn_v2.layer import add_rnn_v2
@@ -19,6 +20,7 @@ from trtrnn_v2.layer import add_rnn_v2
 
 def build(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     """Add `spec`'s RNN to `network` via `add_rnn_v2`, fed by `inputs`."""
+    refuse_extensions(spec, "TensorRT 8's IRNNv2Layer")
     layer = add_rnn_v2(network, inputs.input, spec.num_layers, spec.hidden_size, spec.max_seq_length, spec.op)
     layer.input_mode = spec.input_mode
     layer.direction = spec.direction
@@ -41,7 +43,9 @@ BACKEND = Backend(
     name="rnn-v2",
     description="TensorRT 7/8's add_rnn_v2 / IRNNv2Layer API: native where TensorRT has it, else ILoop",
     build=build,
+    unsupported={f: f"TensorRT 8's IRNNv2Layer: {why}" for f, why in EXTENSIONS_UNSUPPORTED.items()},
     availability=_availability,
+    api={"add_rnn_v2": add_rnn_v2},
 )
 
 

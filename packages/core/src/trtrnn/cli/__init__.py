@@ -1,5 +1,5 @@
-"""The `trtrnn` command: what is installed, run the conformance suite, build, rewrite, inspect, demo,
-bench.
+"""The `trtrnn` command: what is installed, run the conformance suite, build, rewrite, inspect, run,
+demo, bench.
 
 Every subcommand has `--help`. Results go to stdout, progress to stderr, and errors are one line
 (`trtrnn: error: ...`) unless `--debug` asks for the traceback; the error's class picks the exit code
@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from trtrnn.cli import backends, bench, build, conformance, demo, inspect, rewrite
+from trtrnn.cli import backends, bench, build, conformance, demo, inspect, rewrite, run
 from trtrnn.cli.args import load_problem
 from trtrnn.cli.exits import EXIT_CODES, FAILURE, OK, UNAVAILABLE, USAGE, Unavailable, exit_for
 
@@ -48,7 +48,32 @@ class Command(Protocol):
 
 
 #: The subcommands, in `--help` order.
-COMMANDS: tuple[Command, ...] = (backends, conformance, build, rewrite, inspect, demo, bench)
+COMMANDS: tuple[Command, ...] = (backends, conformance, build, rewrite, inspect, run, demo, bench)
+
+
+class _Version(argparse.Action):
+    """`--version`: trtrnn, the TensorRT it found and the installed backends' distributions (looked up
+    only when asked, so every other command starts without importing TensorRT)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    """`trtrnn X`, the TensorRT found, and the packages plugging into the `trtrnn` entry-point group."""
+    from importlib import metadata
+
+    from trtrnn import __version__, trt
+
+    found = f"{trt.flavor()} {trt.version()}" if trt.available() else "not installed"
+    plugins = sorted(
+        {f"{ep.dist.name} {ep.dist.version}" for ep in metadata.entry_points(group="trtrnn") if ep.dist}
+    )
+    return f"trtrnn {__version__}\nTensorRT: {found}\nbackend packages: {', '.join(plugins) or 'none'}"
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -64,6 +89,12 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     main_parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    main_parser.add_argument(
+        "--verbose", action="store_true", help="print TensorRT's own log (VERBOSE) on stderr"
+    )
+    main_parser.add_argument(
+        "--version", action=_Version, help="print trtrnn's, TensorRT's and the backends' versions"
+    )
     sub = main_parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         p = sub.add_parser(
@@ -76,6 +107,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
         )
+        p.add_argument(
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print TensorRT's own log (VERBOSE) on stderr",
+        )
         command.configure(p)
         p.set_defaults(func=command.run)
     return main_parser
@@ -86,6 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     debug = args.debug or bool(os.environ.get("TRTRNN_DEBUG"))
     try:
+        if args.verbose:
+            from trtrnn import trt
+
+            if trt.available():
+                trt.set_log_level("VERBOSE")
         return args.func(args)
     except BrokenPipeError:  # `trtrnn inspect ... | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

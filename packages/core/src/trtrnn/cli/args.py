@@ -7,6 +7,7 @@ Polygraphy-style: a command adds a group to its parser, then asks the same group
 from __future__ import annotations
 
 import argparse
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -51,34 +52,155 @@ def add_model_argument(parser: argparse.ArgumentParser, dest: str, metavar: str,
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     """The options a state dict (no T, no batch, no ReLU/tanh) or a dynamic ONNX model needs."""
     g = parser.add_argument_group("PyTorch state dict .npz (weight_ih_l0, ...)")
-    g.add_argument("--seq-length", type=int, metavar="T", help="max sequence length (state dicts have none)")
-    g.add_argument("--batch", type=int, metavar="N", help="leading batch dim (default: none)")
+    g.add_argument(
+        "--seq-length", type=positive_int, metavar="T", help="max sequence length (state dicts have none)"
+    )
+    g.add_argument("--batch", type=positive_int, metavar="N", help="leading batch dim (default: none)")
     g.add_argument(
         "--torch-mode", metavar="MODE", help="LSTM, GRU, RNN_TANH or RNN_RELU (default: from shapes)"
     )
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a 0 or a negative size is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (>= 1); got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (sizes in bytes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; got {value}")
+    return value
+
+
+def writable_output(path: str) -> Path:
+    """`path` if a file can be written there; UsageError naming -o and the folder otherwise, so a build
+    does not fail only after minutes of work."""
+    from trtrnn.cli.exits import UsageError
+
+    out = Path(path)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"-o {path}: folder {str(folder)!r} does not exist; create it first")
+    if out.is_dir():
+        raise UsageError(f"-o {path}: is a folder; give a file name")
+    import os
+
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"-o {path}: folder {str(folder)!r} is not writable")
+    return out
+
+
+#: The options that only some kinds of model file take (flag, args attribute, the kinds it applies to).
+_MODEL_OPTIONS = (
+    ("--seq-length", "seq_length", ("state dict", "ONNX model")),
+    ("--batch", "batch", ("state dict", "ONNX model")),
+    ("--torch-mode", "torch_mode", ("state dict",)),
+)
+
+
+def _refuse_inapplicable(path: Path, kind: str, args: argparse.Namespace) -> None:
+    """UsageError for an option given with a file it does not apply to (never silently ignored)."""
+    from trtrnn.cli.exits import UsageError
+
+    for flag, dest, kinds in _MODEL_OPTIONS:
+        if getattr(args, dest, None) is not None and kind not in kinds:
+            raise UsageError(
+                f"{flag}: applies to a {' or '.join(kinds)}; {path} is {_article(kind)} {kind}, which "
+                "sets it itself"
+            )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0].lower() in "aeiou" else "a"
+
+
 def load_problem(path: Path, args: argparse.Namespace) -> tuple[RNNSpec, np.ndarray | None]:
-    """(RNNSpec, x or None) from a trtrnn spec file, a PyTorch state dict .npz, or an ONNX model."""
+    """(RNNSpec, x or None) from a trtrnn spec file, a PyTorch state dict .npz, or an ONNX model.
+
+    A file that cannot be read as what its suffix says is a TrtrnnError naming the file (exit 1).
+    """
     if not path.exists():
         raise TrtrnnError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".onnx":
+        _refuse_inapplicable(path, "ONNX model", args)
         return _load_onnx(path, args), None
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            names = set(data.files)
+        if not zipfile.is_zipfile(path):
+            raise TrtrnnError(
+                f"{path}: not an .npz file (an .npz is a zip archive of .npy arrays; this is not)"
+            )
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                names = set(data.files)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise TrtrnnError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
         if "weight_hh_l0" in names:
+            _refuse_inapplicable(path, "state dict", args)
             return _load_torch(path, args), None
     from trtrnn.specfile import load_spec
 
+    _refuse_inapplicable(path, "trtrnn spec file", args)
     return load_spec(path)
+
+
+def static_onnx_dims(path: Path) -> tuple[int | None, int | None]:
+    """(T, B) where the first RNN node's X is a graph input with that dim static, else None."""
+    import onnx
+
+    model = _read_onnx(path)
+    node = next((n for n in model.graph.node if n.op_type in ("RNN", "GRU", "LSTM")), None)
+    declared = {i.name: i for i in model.graph.input}
+    if node is None or node.input[0] not in declared:
+        return None, None
+    dims = [
+        d.dim_value if d.HasField("dim_value") else None
+        for d in declared[node.input[0]].type.tensor_type.shape.dim
+    ]
+    if len(dims) != 3:
+        return None, None
+    layout = next((onnx.helper.get_attribute_value(a) for a in node.attribute if a.name == "layout"), 0)
+    t, b = (dims[1], dims[0]) if layout == 1 else (dims[0], dims[1])
+    return t, b
+
+
+def _read_onnx(path: Path) -> object:
+    """The ONNX model at `path`; TrtrnnError naming the file when it is not one."""
+    import onnx
+
+    try:
+        return onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends have no common public base
+        raise TrtrnnError(f"{path}: not a readable ONNX model ({type(exc).__name__}: {exc})") from None
 
 
 def _load_onnx(path: Path, args: argparse.Namespace) -> RNNSpec:
     """The model's spec, keeping the inputs it takes at run time as inputs of the engine."""
+    from trtrnn.cli.exits import UsageError
     from trtrnn.onnx_io import from_onnx, runtime_input_placeholders
 
+    static_t, static_b = static_onnx_dims(path)
+    for flag, given, static in (
+        ("--seq-length", args.seq_length, static_t),
+        ("--batch", args.batch, static_b),
+    ):
+        if given is not None and static is not None and given != static:
+            what = "sequence length T" if flag == "--seq-length" else "batch size"
+            raise UsageError(
+                f"{flag} {given}: {path} declares a static {what} of {static} in its input X; drop {flag} "
+                "(or export the model with that dim dynamic)"
+            )
     batch = (args.batch,) if getattr(args, "batch", None) else None
     spec = from_onnx(str(path), max_seq_length=getattr(args, "seq_length", None), batch_shape=batch)
     placeholders = runtime_input_placeholders(spec, path)
@@ -101,7 +223,10 @@ def _load_torch(path: Path, args: argparse.Namespace) -> RNNSpec:
     with np.load(path, allow_pickle=False) as data:
         state = {k: data[k] for k in data.files}
     batch = (args.batch,) if args.batch else ()
-    return from_torch(state, max_seq_length=args.seq_length, batch_shape=batch, mode=args.torch_mode)
+    try:
+        return from_torch(state, max_seq_length=args.seq_length, batch_shape=batch, mode=args.torch_mode)
+    except TrtrnnError as exc:  # the same class, now naming the file
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 # ---- pass-through arguments ------------------------------------------------------------

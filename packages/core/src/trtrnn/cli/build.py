@@ -19,8 +19,10 @@ from trtrnn.cli.args import (
     add_model_options,
     available_backend,
     load_problem,
+    non_negative_int,
+    writable_output,
 )
-from trtrnn.cli.common import build_network, spec_summary, timed
+from trtrnn.cli.common import build_network, spec_summary, tf32_text, timed
 from trtrnn.cli.exits import OK, UsageError
 from trtrnn.cli.rewrite import add_rewrite_options, print_plans, rewrite_file
 from trtrnn.network import PRECISIONS
@@ -58,7 +60,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="same as --precision fp16 (a float16 network, never just a builder flag: TensorRT for RTX "
         "has none, and an fp32 network built with it would silently stay fp32)",
     )
-    parser.add_argument("--workspace", type=int, metavar="BYTES", help="builder workspace limit")
+    parser.add_argument(
+        "--tf32",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="set or clear BuilderFlag.TF32: with it, float32 matrix multiplies read their operands "
+        "with 10-bit mantissas on Ampere and newer GPUs (about 1e-4..5e-4 off exact float32 for an "
+        "RNN; docs/conformance.md). Default: TensorRT's own (on); the build prints which it used",
+    )
+    parser.add_argument("--workspace", type=non_negative_int, metavar="BYTES", help="builder workspace limit")
     g = parser.add_argument_group("whole ONNX model (no --backend)")
     g.add_argument(
         "--shapes",
@@ -74,9 +84,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """SPEC → network through a backend → TensorRT builder → engine file (+ .io.json sidecar)."""
-    from trtrnn.engine import Engine, sidecar_path
+    from trtrnn.engine import Engine
     from trtrnn.network import has_fp16_flag
 
+    writable_output(args.output)  # before the slow stages, not after them
     if args.backend is None:
         if Path(args.spec).suffix.lower() != ".onnx":
             raise UsageError(f"{args.spec}: --backend NAME is required to build a spec or state dict")
@@ -91,11 +102,23 @@ def run(args: argparse.Namespace) -> int:
     engine = timed(
         f"running the {trt.flavor()} {trt.version()} builder (loops can take a while)",
         lambda: Engine.build(
-            built, fp16=args.precision == "fp16" and has_fp16_flag(), workspace=args.workspace
+            built,
+            fp16=args.precision == "fp16" and has_fp16_flag(),
+            workspace=args.workspace,
+            tf32=args.tf32,
         ),
     )
+    return report_engine(engine, args)
+
+
+def report_engine(engine: Any, args: argparse.Namespace) -> int:
+    """Save the engine (and sidecar), then print the file, the TF32 flag it was built with, its tensors."""
+    from trtrnn.engine import sidecar_path
+
     out = engine.save(args.output)
     print(f"wrote {out} ({len(engine.serialize())} bytes) and {sidecar_path(out).name}")
+    how = "TensorRT's default" if args.tf32 is None else "as asked"
+    print(f"BuilderFlag.TF32: {tf32_text(engine.tf32, how)}")
     for info in (*engine.inputs, *engine.outputs):
         print(f"  {'input ' if info.is_input else 'output'} {info.describe()}")
     return OK
@@ -104,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 # ---- a whole ONNX model ------------------------------------------------------------------
 def build_whole_model(args: argparse.Namespace) -> int:
     """rewrite -> TensorRT's OnnxParser -> builder -> engine file, a progress line per stage."""
-    from trtrnn.engine import Engine, sidecar_path
+    from trtrnn.engine import Engine
 
     if args.precision != "fp32" or args.dynamic_batch:
         raise UsageError(
@@ -128,14 +151,10 @@ def build_whole_model(args: argparse.Namespace) -> int:
     profile = profile_of(network, args.shapes)
     engine = timed(
         f"running the {trt.flavor()} {trt.version()} builder (loops can take a while)",
-        lambda: Engine.build(network, builder, profile=profile, workspace=args.workspace),
+        lambda: Engine.build(network, builder, profile=profile, workspace=args.workspace, tf32=args.tf32),
     )
     del parser  # the parser owns weights the network points to: alive until the engine is built
-    out = engine.save(args.output)
-    print(f"wrote {out} ({len(engine.serialize())} bytes) and {sidecar_path(out).name}")
-    for info in (*engine.inputs, *engine.outputs):
-        print(f"  {'input ' if info.is_input else 'output'} {info.describe()}")
-    return OK
+    return report_engine(engine, args)
 
 
 def parse_onnx(model: bytes, path: Path) -> tuple[Any, Any, Any]:

@@ -18,7 +18,7 @@ from trtrnn.cli.args import (
     available_backend,
     load_problem,
 )
-from trtrnn.cli.common import build_network, spec_summary
+from trtrnn.cli.common import build_network, spec_summary, tf32_text
 from trtrnn.cli.exits import OK
 from trtrnn.errors import ExecutionUnavailableError
 
@@ -113,6 +113,7 @@ def _inspect_engine(path: Path) -> int:
 
     engine = Engine.load(path)
     print(f"engine: {path} ({len(engine.serialize())} bytes)")
+    print(f"  BuilderFlag.TF32: {tf32_text(engine.tf32)}")
     try:
         inputs, outputs = engine.inputs, engine.outputs
     except ExecutionUnavailableError as exc:

@@ -61,7 +61,7 @@ def print_plans(nodes: list[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from trtrnn.engine import atomic_write
+    from trtrnn.files import atomic_write
 
     path, out = Path(args.model), Path(args.output)
     result = rewrite_file(path, args.keep_unsupported, args.allow_none)

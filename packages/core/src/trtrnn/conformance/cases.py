@@ -14,19 +14,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trtrnn.conformance.tolerances import Tolerance, conditioned, tolerance
+from trtrnn.conformance.tolerances import Tolerance, conditioned, tf32_tolerance, tolerance
 from trtrnn.errors import BackendError
 from trtrnn.spec import Feature, RNNSpec
 
 if TYPE_CHECKING:
     import pluggy
 
+    from trtrnn.backend import Backend
     from trtrnn.seed import SeedCase
 
 Outputs = Mapping[str, np.ndarray]
 
 #: Where cases come from, in report order.
-SOURCES = ("seed", "matrix", "property", "onnx", "plugin")
+SOURCES = ("seed", "matrix", "property", "onnx", "torch", "plugin")
 
 
 @dataclass
@@ -36,7 +37,9 @@ class Case:
     `expected` maps output names ("output", "hidden", "cell") to arrays, or is a callable returning
     them (run lazily, at test time); None means `trtrnn.reference.forward(spec, x)`. `oracle` names
     where expected values come from, for the report. `backends` limits a case to some backends
-    (None: every backend under test). `quick` puts it in the `--trtrnn-quick` subset.
+    (None: every backend under test). `quick` puts it in the `--trtrnn-quick` subset. `tf32` builds
+    the engine with BuilderFlag.TF32 (every other case clears it), evaluates with TF32 matmul operands
+    and judges by the TF32 tolerance (tolerances.tf32_tolerance).
     """
 
     id: str
@@ -52,15 +55,26 @@ class Case:
     backends: frozenset[str] | None = None
     quick: bool = False
     note: str = ""
+    tf32: bool = False
 
     def needed(self) -> frozenset[Feature]:
         """What a backend must express: the spec's features plus those the build options add."""
         return self.spec.features(as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch)
 
+    def refused_by(self, backend: Backend) -> str:
+        """Why `backend` cannot build this case (`Backend.refusal`, the CLI's check too); "" if it can."""
+        return backend.refusal(
+            self.spec, as_inputs=self.as_inputs, dynamic_batch=self.dynamic_batch, precision=self.precision
+        )
+
     def judged_by(self) -> Tolerance:
         """The case's own tolerance, else the table's for its op and precision, conditioned on its
-        magnitudes (tolerances.conditioned)."""
-        return self.tolerance or conditioned(tolerance(self.spec.op, self.precision), self.spec, self.x)
+        magnitudes (tolerances.conditioned); a TF32 case's is derived from its own (tf32_tolerance)."""
+        if self.tolerance is not None:
+            return self.tolerance
+        if self.tf32:
+            return tf32_tolerance(self.spec, self.x)
+        return conditioned(tolerance(self.spec.op, self.precision), self.spec, self.x)
 
     def expected_outputs(self) -> dict[str, np.ndarray]:
         """The oracle's outputs for this case (computed on first use, then kept)."""
@@ -95,11 +109,35 @@ class Case:
         if states:
             how = "network inputs" if self.as_inputs or self.dynamic_batch else "constants"
             parts.append(f"{'+'.join(states)} as {how}")
+        parts += _extensions(s)
         if self.dynamic_batch:
             parts.append("dynamic batch")
         if self.precision != "fp32":
             parts.append(self.precision)
+        if self.tf32:
+            parts.append("TF32")
         return ", ".join(parts)
+
+
+def _extensions(s: RNNSpec) -> list[str]:
+    """The extensions a spec uses (docs/semantics.md §2.1-2.4), in the user's words."""
+    parts = []
+    if s.op.name == "GRU" and not s.linear_before_reset:
+        parts.append("linear_before_reset=0")
+    if s.peepholes:
+        parts.append("peepholes")
+    if s.input_forget:
+        parts.append("input_forget")
+    if s.clip is not None:
+        parts.append(f"clip={s.clip:g}")
+    if s.has_custom_activations():
+        acts = "; ".join(f"{i}: {', '.join(map(str, a))}" for i, a in sorted(s.activations.items()))
+        parts.append(f"activations {{{acts}}}")
+    if s.reverse:
+        parts.append("reverse")
+    if s.proj_size:
+        parts.append(f"proj_size={s.proj_size}")
+    return parts
 
 
 def rounded(spec: RNNSpec, x: np.ndarray, precision: str) -> tuple[RNNSpec, np.ndarray]:
@@ -115,6 +153,8 @@ def rounded(spec: RNNSpec, x: np.ndarray, precision: str) -> tuple[RNNSpec, np.n
     spec = spec.replace(
         weights={k: cut(v) for k, v in spec.weights.items()},
         biases={k: cut(v) for k, v in spec.biases.items()},
+        peepholes={k: cut(v) for k, v in spec.peepholes.items()},
+        projections={k: cut(v) for k, v in spec.projections.items()},
         hidden_state=cut(spec.hidden_state),
         cell_state=cut(spec.cell_state),
     )

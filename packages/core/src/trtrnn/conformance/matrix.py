@@ -36,9 +36,10 @@ FACTORS: dict[str, tuple[Level, ...]] = {
 STRENGTH = 3
 
 #: size level -> (hidden_size H, data_length E for LINEAR, max_seq_length T). SKIP uses E = H.
-#: Tiny keeps T < 4: the builder is slow for loops with batch * H < 8 and T >= 4.
+#: Tiny with no leading dims is one row of H = 3 over T = 6: the shape that hung TensorRT's builder
+#: (issue 15) until rnn-loop padded small hidden sizes; every backend must build it in seconds.
 SIZES: dict[str, tuple[int, int, int]] = {
-    "tiny": (3, 2, 3),
+    "tiny": (3, 2, 6),
     "small": (8, 5, 5),
     "medium": (32, 20, 6),
     "large": (256, 256, 4),
@@ -121,7 +122,7 @@ def row_id(index: int, row: Row) -> str:
 
 
 def matrix_cases() -> list[Case]:
-    """The covering rows, then edge cases (T=1, H=1), dynamic batch and fp16 variants."""
+    """The covering rows, then edge cases (T=1, H=1), dynamic batch, fp16 and TF32 variants."""
     cases = []
     seen_pairs: set[tuple[Level, Level]] = set()
     for index, row in enumerate(covering_rows()):
@@ -138,7 +139,7 @@ def matrix_cases() -> list[Case]:
             )
         )
         seen_pairs.add(pair)
-    return cases + edge_cases() + dynamic_cases() + fp16_cases()
+    return cases + edge_cases() + dynamic_cases() + fp16_cases() + tf32_cases()
 
 
 OPS = FACTORS["op"]
@@ -155,12 +156,43 @@ def _per_op(prefix: str, seed: int, spec_options: dict[str, object], **case_opti
 
 
 def edge_cases() -> list[Case]:
-    """Shapes at the limits: one time step (every length is 1) and a hidden size of 1."""
+    """Shapes and values at the limits: one time step (every length is 1), a hidden size of 1, a single
+    sequence shorter than T, and ReLU outputs far above 6 (a clipped ReLU6 must fail)."""
     one_step = dict(hidden_size=4, max_seq_length=1, data_length=3, batch_shape=(2,), states=True)
     tiny = dict(hidden_size=1, max_seq_length=5, data_length=1, num_layers=2, batch_shape=(8,))
     both = dict(seq_lengths="ragged", direction="BIDIRECTION")
     cases = _per_op("edge-{op}-T1-bi", 200, {**one_step, **both})
-    return cases + _per_op("edge-{op}-H1-E1-L2-bi", 210, {**tiny, **both})
+    cases += _per_op("edge-{op}-H1-E1-L2-bi", 210, {**tiny, **both})
+    return cases + one_short_sequence_cases() + [relu_above_six_case()]
+
+
+def one_short_sequence_cases() -> list[Case]:
+    """One sequence (batch 1) of length T - 2, stacked and bidirectional with states: a backend that
+    reads lengths only when there are several rows, or starts the backward direction at T - 1, fails."""
+    options = dict(
+        hidden_size=5, max_seq_length=6, data_length=4, num_layers=2, batch_shape=(1,), states=True
+    )
+    cases = _per_op("edge-{op}-one-short-sequence-bi", 230, {**options, "direction": "BIDIRECTION"})
+    for case in cases:
+        case.spec.seq_lengths = np.array([4], np.int32)
+        case.quick = case.spec.op.name == "LSTM"
+    return cases
+
+
+def relu_above_six_case() -> Case:
+    """RELU with inputs and weights large enough that most outputs exceed 6 (checked here against the
+    reference, so the case cannot silently stop testing it): ReLU is unbounded, ReLU6 is not ReLU."""
+    from trtrnn.reference import forward
+
+    spec = RNNSpec.random(240, op="RELU", hidden_size=8, max_seq_length=5, data_length=5, num_layers=2,
+                          batch_shape=(2,), states=True, scale=0.7)  # fmt: skip
+    x = spec.random_input(241, scale=8.0)
+    peak = float(forward(spec, x).output.max())
+    if peak <= 6.0:
+        raise AssertionError(f"edge-RELU-above-6: the reference peaks at {peak:.2f}; the case needs > 6")
+    return Case(
+        "edge-RELU-above-6", spec, x, "matrix", quick=True, note=f"reference output peaks at {peak:.1f}"
+    )
 
 
 def dynamic_cases() -> list[Case]:
@@ -187,8 +219,21 @@ def fp16_cases() -> list[Case]:
     options = dict(hidden_size=16, max_seq_length=5, data_length=8, num_layers=2, batch_shape=(3,))
     options.update(direction="BIDIRECTION", seq_lengths="ragged", states=True)
     dynamic = dict(hidden_size=8, max_seq_length=4, data_length=5, batch_shape=(2, 3), seq_lengths="ragged")
-    return _per_op("fp16-{op}-bi-L2", 600, options, precision="fp16") + _per_op(
-        "fp16-{op}-uni-dyn-lead2", 620, dynamic, precision="fp16", dynamic_batch=True
+    cases = _per_op("fp16-{op}-bi-L2", 600, options, precision="fp16")
+    cases[OPS.index("LSTM")].quick = True  # the quick subset's fp16 case
+    return cases + _per_op("fp16-{op}-uni-dyn-lead2", 620, dynamic, precision="fp16", dynamic_batch=True)
+
+
+def tf32_cases() -> list[Case]:
+    """float32 networks built with BuilderFlag.TF32 and evaluated with TF32 matmul operands, judged by
+    the derived TF32 tolerance (tolerances.tf32_tolerance): every op stacked and bidirectional with
+    ragged lengths and states as inputs (medium size, T = 6), and every op at the large size (E = H =
+    256: the longest contraction, 512) unidirectional over T = 4."""
+    medium = dict(hidden_size=32, max_seq_length=6, data_length=20, num_layers=2, batch_shape=(3,))
+    medium.update(direction="BIDIRECTION", seq_lengths="ragged", states=True)
+    large = dict(hidden_size=256, max_seq_length=4, data_length=256, batch_shape=(2,))
+    return _per_op("tf32-{op}-bi-L2-medium", 640, medium, tf32=True) + _per_op(
+        "tf32-{op}-uni-large", 660, large, tf32=True
     )
 
 

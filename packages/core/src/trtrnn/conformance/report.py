@@ -8,9 +8,7 @@ written atomically). Counts are per case: a case counts in the row of every feat
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +17,7 @@ from typing import Any
 
 from trtrnn.conformance.cases import SOURCES
 from trtrnn.conformance.tiers import TIERS, Status, TierResult
+from trtrnn.files import atomic_write
 from trtrnn.spec import Feature
 
 #: Order of the statuses in a cell.
@@ -287,12 +286,5 @@ def _result_json(result: TierResult) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write `text` to `path` atomically (trtrnn.files.atomic_write)."""
+    atomic_write(path, text)

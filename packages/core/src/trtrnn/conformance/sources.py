@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from trtrnn.conformance import matrix
 from trtrnn.conformance.cases import Case, onnx_cases, plugin_cases, seed_cases
+from trtrnn.conformance.extended import extended_cases
 
 
 def iter_sources() -> Iterator[tuple[str, Callable[[], list[Case]]]]:
@@ -17,4 +18,5 @@ def iter_sources() -> Iterator[tuple[str, Callable[[], list[Case]]]]:
     yield "seed", seed_cases
     yield "matrix", lambda: matrix.matrix_cases()
     yield "onnx", onnx_cases
+    yield "extended", extended_cases  # docs/semantics.md §2.1-2.4: cases of sources onnx, matrix, torch
     yield "plugin", plugin_cases

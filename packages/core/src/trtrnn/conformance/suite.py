@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from trtrnn.backend import Backend
+from trtrnn.conformance.apis import case_run
 from trtrnn.conformance.cases import Case
 from trtrnn.conformance.relax import relaxed_cases
 from trtrnn.conformance.report import Record, Report, combined, load_reports, write_atomic
@@ -110,7 +111,7 @@ class ConformanceSession:
         """The CaseRun of this case, kept only while its tiers run (one case in memory at a time)."""
         key = (backend.name, case.id)
         if self._current is None or self._current[:2] != key:
-            self._current = (*key, CaseRun(backend, case))
+            self._current = (*key, case_run(backend, case))
         return self._current[2]
 
     # ---- pytest hooks, called only while this session is registered ----------------------------

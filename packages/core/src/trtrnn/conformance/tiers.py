@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trtrnn import trt
-from trtrnn.backend import Backend
+from trtrnn.backend import Backend, BuildFunction
 from trtrnn.conformance.cases import Case
 from trtrnn.conformance.compare import Comparison, compare
 from trtrnn.conformance.matrix import slice_batch
@@ -66,12 +66,15 @@ class CaseRun:
         available, why = self.backend.availability()
         if not available:
             return TierResult(Status.NOT_RUN, f"backend {self.backend.name!r} is not available here: {why}")
-        why = self.backend.inexpressible(self.case.needed()) or self.backend.beyond_limits(
-            self.case.spec, self.case.precision
-        )
+        why = self.case.refused_by(self.backend)
         if why:
             return TierResult(Status.NA, why)
         return None
+
+    def build_function(self) -> BuildFunction:
+        """What puts the case's RNN into the network: the backend's `build` (a run that drives a
+        compatibility API instead overrides this, see trtrnn.conformance.apis)."""
+        return self.backend.build
 
     def network(self) -> SpecNetwork:
         """The backend's network for this case (an exception from the backend is kept and re-raised)."""
@@ -79,7 +82,7 @@ class CaseRun:
             c = self.case
             try:
                 self._network = build_spec_network(
-                    self.backend.build,
+                    self.build_function(),
                     c.spec,
                     c.x,
                     as_inputs=c.as_inputs,
@@ -122,10 +125,12 @@ class CaseRun:
         if problem:
             return TierResult(Status.FAIL, problem, detail=problem)
         # an fp16 case is a float16 network; where TensorRT also has BuilderFlag.FP16 (TensorRT 10's
-        # weakly typed networks) it is set too, so the builder may pick fp16 kernels for every layer
+        # weakly typed networks) it is set too, so the builder may pick fp16 kernels for every layer.
+        # BuilderFlag.TF32 (on by default) is cleared except for the TF32 family: the executed tier
+        # checks the contract in exact float32 (docs/conformance.md, "TF32")
         fp16 = self.case.precision == "fp16" and has_fp16_flag()
         try:
-            return serialize_network(net.builder, net.network, net.profile, fp16=fp16)
+            return serialize_network(net.builder, net.network, net.profile, fp16=fp16, tf32=self.case.tf32)
         except Exception as exc:
             return TierResult(
                 Status.FAIL, f"the builder refused the network: {_error(exc)}", detail=_error(exc)
@@ -139,7 +144,7 @@ class CaseRun:
         from trtrnn import evaluate
 
         def run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            return evaluate(net.network, feeds)
+            return evaluate(net.network, feeds, tf32=self.case.tf32)
 
         try:
             result = self._judge(run, net.feeds)

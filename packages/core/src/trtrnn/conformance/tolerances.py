@@ -5,7 +5,8 @@ largest `|expected|` of that output (at least 1). Scaling atol by the output's m
 check relative for ReLU outputs that grow large and absolute (scale 1) for the bounded outputs of
 tanh, sigmoid gates and LSTM cells. For the bounded ops atol is also at least the fp32 rounding a
 case's own magnitudes imply (`conditioned`), so saturating cases with huge preactivations are judged
-by what fp32 can resolve. docs/conformance.md explains the numbers.
+by what fp32 can resolve. The TF32 family's tolerance is derived per case (`tf32_tolerance`).
+docs/conformance.md explains the numbers.
 """
 
 from __future__ import annotations
@@ -93,3 +94,41 @@ def conditioned(base: Tolerance, spec: RNNSpec, x: np.ndarray) -> Tolerance:
         return base
     floor = 2 * FP32_ROUNDOFF * preactivation_magnitude(spec, x) * spec.max_seq_length
     return base if floor <= base.atol else replace(base, atol=floor)
+
+
+#: TF32's unit roundoff (10 stored mantissa bits, round to nearest): the relative error of one
+#: matrix-multiply operand under BuilderFlag.TF32.
+TF32_ROUNDOFF = 2.0**-11
+
+
+def contraction_length(spec: RNNSpec) -> int:
+    """The shortest dot product feeding a gate: stack layer 0's E + H (H alone for SKIP, whose x is
+    added, not multiplied) and, stacked, D*H + H. The shortest, because the envelope divides by it."""
+    first = spec.hidden_size + (spec.data_length if spec.input_mode.name == "LINEAR" else 0)
+    upper = spec.hidden_size * (spec.num_directions + 1)
+    return min(first, upper) if spec.num_layers > 1 else first
+
+
+def tf32_envelope(spec: RNNSpec, x: np.ndarray) -> float:
+    """The error TF32 operand rounding should reach: `u * M / sqrt(K) * sqrt(T)`.
+
+    One gate preactivation sums K terms `a_k b_k` (M = their largest |sum|, preactivation_magnitude);
+    rounding both operands to TF32 moves each by at most 2u relative. Round-to-nearest errors are
+    unbiased and independent, so the K of them add like a random walk: about u * M / sqrt(K) rather
+    than the worst case 2u * M. The recurrence carries each step's error into the next; T steps add
+    at most like another random walk (sqrt(T)) when nothing damps them, and the activations do damp
+    them (sigmoid' <= 1/4, tanh' <= 1). docs/conformance.md has the measurement against it.
+    """
+    magnitude = preactivation_magnitude(spec, x)
+    return TF32_ROUNDOFF * magnitude / np.sqrt(contraction_length(spec)) * np.sqrt(spec.max_seq_length)
+
+
+def tf32_tolerance(spec: RNNSpec, x: np.ndarray) -> Tolerance:
+    """The TF32 family's tolerance: rtol 20u, atol max(20u, 4 * tf32_envelope) with u = 2^-11.
+
+    20u (about 1e-2) is the fp16 tolerance's headroom for the same unit roundoff; 4 envelopes keep
+    long or wide cases (whose envelope grows with sqrt(T) and M / sqrt(K)) as far from failing as
+    short ones. Measured worst errors stay under half an envelope (test_tf32.py keeps them under one).
+    """
+    floor = 20 * TF32_ROUNDOFF
+    return Tolerance(rtol=floor, atol=max(floor, 4 * tf32_envelope(spec, x)))

@@ -83,8 +83,9 @@ def _unsupported_kernel(error: UnsupportedLayerError) -> Callable[[list], list]:
     return run
 
 
-def read_network(network: object) -> Graph:
-    """Every layer of `network` as a Node (unsupported layers get a kernel that raises when run)."""
+def read_network(network: object, *, tf32: bool = False) -> Graph:
+    """Every layer of `network` as a Node (unsupported layers get a kernel that raises when run);
+    `tf32` makes float32 matrix multiplies round their operands to TF32 (LayerContext.tf32)."""
     trt_mod = trt.load()
     keep: list = []
     tensors: dict[int, TensorInfo] = {}
@@ -122,7 +123,7 @@ def read_network(network: object) -> Graph:
             ctx_dtypes = tuple(tensors[k].dtype for k in outs)
             with cast(layer, interface) as view:
                 try:
-                    node.kernel = builder(LayerContext(view, kind, name, ctx_ranks, ctx_dtypes))
+                    node.kernel = builder(LayerContext(view, kind, name, ctx_ranks, ctx_dtypes, tf32))
                     all_dtypes = ctx_dtypes + tuple(tensors[k].dtype for k in ins if k is not None)
                     if needs_widening(kind, all_dtypes):
                         node.kernel = widened(node.kernel, ctx_dtypes)

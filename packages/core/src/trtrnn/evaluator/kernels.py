@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trtrnn.errors import ShapeError, TrtrnnError, UnsupportedLayerError
+from trtrnn.tf32 import round_tf32
 
 Kernel = Callable[[list], list]
 
@@ -30,6 +31,7 @@ class LayerContext:
     name: str
     in_ranks: tuple[int | None, ...]
     out_dtypes: tuple[np.dtype | None, ...]
+    tf32: bool = False  #: float32 matrix multiplies round their operands to TF32 (trtrnn.tf32)
 
     def unsupported(self, detail: str) -> UnsupportedLayerError:
         return UnsupportedLayerError(f"{self.kind} layer {self.name!r}: {detail}")
@@ -349,11 +351,16 @@ def scale(ctx: LayerContext) -> Kernel:
 @kernel("MATRIX_MULTIPLY", "IMatrixMultiplyLayer")
 def matrix_multiply(ctx: LayerContext) -> Kernel:
     """NONE: last two dims are the matrix; TRANSPOSE swaps them; VECTOR: input 0 [..,K] is [..,1,K]
-    (row vectors), input 1 [..,K] is [..,K,1] (column vectors), and the vector dim is dropped."""
+    (row vectors), input 1 [..,K] is [..,K,1] (column vectors), and the vector dim is dropped.
+
+    With `ctx.tf32`, float32 operands are rounded to TF32 first, as a tensor core reads them under
+    BuilderFlag.TF32; the products are then exact and the sums float32 (trtrnn.tf32)."""
     op0, op1 = _enum(ctx.layer.op0), _enum(ctx.layer.op1)
 
     def run(args: list) -> list:
         a, b = args[0], args[1]
+        if ctx.tf32:
+            a, b = (round_tf32(v) if v.dtype == np.float32 else v for v in (a, b))
         if op0 == "VECTOR":
             a = a[..., None, :]
         elif op0 == "TRANSPOSE":

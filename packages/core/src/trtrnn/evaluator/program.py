@@ -4,20 +4,25 @@ the marked outputs; loops are one node each of that scope, their bodies walked t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from trtrnn.errors import UnsupportedLayerError
 from trtrnn.evaluator.graph import Graph, Node
 from trtrnn.evaluator.loops import Loop, group_loops
-from trtrnn.evaluator.walk import Env, Scope, Trace
+from trtrnn.evaluator.walk import Env, Scope, Trace, check_output
+from trtrnn.network import ValueRange
 from trtrnn.tensors import check_feeds
 
 
 class Program:
     """A network read once: outer nodes (loops collapsed to one node each) and their producers."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, ranges: Mapping[str, ValueRange] | None = None) -> None:
         self.graph = graph
+        #: value contracts by tensor name (trtrnn.network.declare_range), checked when fed or computed
+        self.ranges = dict(ranges or {})
         self.loops, owned = group_loops(graph)
         self.nodes: list[Node] = [n for n in graph.nodes if n.index not in owned]
         self.nodes += [loop.node for loop in self.loops]
@@ -29,7 +34,7 @@ class Program:
             if n.kind != "LOOP_OUTPUT"
             for k in n.outputs
         }
-        self.scope = Scope(graph, self.nodes, self._unknown)
+        self.scope = Scope(graph, self.nodes, self._unknown, self._check if self.ranges else None)
 
     def run(self, inputs: dict[str, np.ndarray], *, intermediate: bool = False) -> dict[str, np.ndarray]:
         """Every marked output by name (fresh arrays), from input arrays keyed by input name.
@@ -70,4 +75,18 @@ class Program:
     def _feed(self, inputs: dict[str, np.ndarray]) -> Env:
         """The environment of a run: the checked inputs (trtrnn.tensors.check_feeds) by tensor key."""
         check_feeds((self.graph.tensors[k] for k in self.graph.inputs), inputs, "network")
-        return {k: inputs[self.graph.tensor_name(k)] for k in self.graph.inputs}
+        env = {k: inputs[self.graph.tensor_name(k)] for k in self.graph.inputs}
+        for key, value in env.items():
+            self._check_range(key, value)
+        return env
+
+    def _check(self, graph: Graph, node: Node, key: int, value: np.ndarray) -> None:
+        """A computed value: TensorRT's declared shape and dtype, then any declared value range."""
+        check_output(graph, node, key, value)
+        self._check_range(key, value)
+
+    def _check_range(self, key: int, value: np.ndarray) -> None:
+        name = self.graph.tensor_name(key)
+        contract = self.ranges.get(name)
+        if contract is not None:
+            contract.check(value, name)

@@ -6,9 +6,11 @@ PyTorch's GRU applies the reset gate after the recurrent matmul (`linear_before_
 TensorRT's GRU, so every supported module maps exactly. Layer `k` direction `d` is PyTorch's
 `h_n[k*D + d]`, the same layer index trtrnn uses.
 
+LSTM with `proj_size > 0` (LSTMP) imports as a projection (docs/semantics.md §2.3): `weight_hr_l{k}`
+`[P, H]` becomes `projections[l]`, and `weight_hh` is `[4H, P]`.
+
 Decisions: `bias=False` modules import with zero biases (PyTorch adds no bias, zero is the same
-function); `dropout` is ignored (it acts only in training, between layers); `proj_size > 0` (LSTM
-projections) has no TensorRT equivalent and is refused.
+function); `dropout` is ignored (it acts only in training, between layers).
 """
 
 from __future__ import annotations
@@ -87,11 +89,6 @@ def from_torch(
         )
     arrays = {str(k): _to_numpy(k, v) for k, v in state.items()}
 
-    if module_config.get("proj_size", 0):
-        raise SpecError(
-            f"from_torch: proj_size={module_config['proj_size']}; LSTM projections have no TensorRT "
-            "equivalent (proj_size must be 0)"
-        )
     if (
         batch_first is not None
         and "batch_first" in module_config
@@ -109,15 +106,19 @@ def from_torch(
             f"from_torch: no weight_hh_l0 in the state dict; expected PyTorch RNN keys like weight_ih_l0, "
             f"weight_hh_l0, bias_ih_l0, bias_hh_l0; got {sorted(arrays)[:6]}"
         )
-    if any(kind == "hr" for (_, kind, _, _) in parsed):
-        raise SpecError(
-            "from_torch: weight_hr_l* present (LSTM proj_size > 0); projections have no TensorRT equivalent"
-        )
     if layers != list(range(len(layers))):
         raise SpecError(f"from_torch: layer numbers {layers}; expected 0..{len(layers) - 1} without gaps")
     found_layers = len(layers)
     found_bi = any(reverse for (_, _, _, reverse) in parsed)
-    rows, found_h = arrays["weight_hh_l0"].shape if arrays["weight_hh_l0"].ndim == 2 else (0, 0)
+    rows, width = arrays["weight_hh_l0"].shape if arrays["weight_hh_l0"].ndim == 2 else (0, 0)
+    found_proj = int(arrays["weight_hr_l0"].shape[0]) if "weight_hr_l0" in arrays else 0
+    if found_proj and width != found_proj:  # LSTMP: weight_hh is [4H, P], weight_hr [P, H]
+        raise SpecError(
+            f"from_torch: weight_hr_l0 {arrays['weight_hr_l0'].shape} (a projection) belongs to an LSTM "
+            "whose weight_hh_l0 is (4*hidden_size, proj_size); got weight_hh_l0 "
+            f"{arrays['weight_hh_l0'].shape}"
+        )
+    found_h = rows // 4 if found_proj else width
     if found_h == 0 or rows % found_h:
         raise ShapeError(
             f"weight_hh_l0: shape {arrays['weight_hh_l0'].shape}; expected (G*H, H) with G in 1, 3, 4"
@@ -127,6 +128,7 @@ def from_torch(
     _agree("hidden_size", hidden_size, found_h, module_config)
     _agree("num_layers", num_layers, found_layers, module_config)
     _agree("bidirectional", bidirectional, found_bi, module_config)
+    _agree("proj_size", None, found_proj, module_config)
 
     spec = RNNSpec(
         op=op,
@@ -136,13 +138,14 @@ def from_torch(
         num_layers=found_layers,
         direction=RNNDirection.BIDIRECTION if found_bi else RNNDirection.UNIDIRECTION,
         batch_shape=tuple(batch_shape),
+        proj_size=found_proj,
     )
     has_bias = any(name.startswith("bias_") for name in arrays)
     gates = TORCH_GATES[op]
     for layer in range(spec.num_layer_indices):
         suffix = f"_l{layer // spec.num_directions}" + ("_reverse" if layer % spec.num_directions else "")
         for is_w, kind in ((True, "ih"), (False, "hh")):
-            width = spec.layer_input_size(layer) if is_w else found_h
+            width = spec.layer_input_size(layer) if is_w else spec.output_size
             weight = _take(arrays, f"weight_{kind}{suffix}", (len(gates) * found_h, width))
             bias = _take(arrays, f"bias_{kind}{suffix}", (len(gates) * found_h,)) if has_bias else None
             for i, gate in enumerate(gates):
@@ -153,6 +156,9 @@ def from_torch(
                     if bias is None
                     else np.ascontiguousarray(bias[rows_i], np.float32)
                 )
+        if found_proj:
+            hr = _take(arrays, f"weight_hr{suffix}", (found_proj, found_h))
+            spec.projections[layer] = np.ascontiguousarray(hr, dtype=np.float32)
     extra = sorted(set(arrays) - _expected_keys(spec, has_bias))
     if extra:
         raise SpecError(
@@ -203,7 +209,8 @@ def _parse_keys(arrays: Mapping[str, np.ndarray]) -> list[tuple[str, str, int, b
         if match is None:
             raise SpecError(
                 f"from_torch: state-dict entry {name!r} is not a PyTorch RNN parameter "
-                "(weight|bias)_(ih|hh)_l<k>[_reverse]; pass the RNN module's own state dict"
+                "(weight|bias)_(ih|hh)_l<k>[_reverse] or weight_hr_l<k>[_reverse]; pass the RNN module's "
+                "own state dict"
             )
         parsed.append((match[1], match[2], int(match[3]), match[4] is not None))
     return parsed
@@ -261,7 +268,23 @@ def _take(arrays: Mapping[str, np.ndarray], name: str, shape: tuple[int, ...]) -
     value = arrays[name]
     if value.shape != shape:
         raise ShapeError(f"{name}: shape {value.shape}; expected {shape}")
+    _fits_float32(name, value)
     return value
+
+
+def _fits_float32(name: str, value: np.ndarray) -> None:
+    """SpecError when finite values are too large for float32 (they would become inf when copied),
+    naming the entry, the largest magnitude and float32's limit; NaN/inf are left to RNNSpec.validate."""
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.floating) or array.dtype.itemsize <= 4:
+        return
+    finite = np.abs(array[np.isfinite(array)])
+    limit = float(np.finfo(np.float32).max)
+    if finite.size and finite.max() > limit:
+        raise SpecError(
+            f"{name}: values up to {finite.max():.3g} overflow float32 (the weights' type; largest "
+            f"{limit:.3g}); rescale the model or keep its weights within float32's range"
+        )
 
 
 def _expected_keys(spec: RNNSpec, has_bias: bool) -> set[str]:
@@ -272,4 +295,6 @@ def _expected_keys(spec: RNNSpec, has_bias: bool) -> set[str]:
             keys.add(f"weight_{kind}{suffix}")
             if has_bias:
                 keys.add(f"bias_{kind}{suffix}")
+        if spec.proj_size:
+            keys.add(f"weight_hr{suffix}")
     return keys
