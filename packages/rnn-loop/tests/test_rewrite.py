@@ -363,7 +363,8 @@ def test_a_whole_model_with_a_static_batch_and_length_keeps_them_static():
 
 @pytest.mark.parametrize("opset", [11, 13, 18])
 def test_the_forms_that_changed_with_the_opset_follow_the_model(opset):
-    """Unsqueeze takes its axes as an input from opset 13, Split needs num_outputs from 18."""
+    """Unsqueeze takes its axes as an input from opset 13; the rewrite follows the model's opset, and
+    every form it emits checks and runs at 11, 13 and 18."""
     model = _load("seqlens_bilstm")
     model.opset_import[0].version = opset
     result = rewrite(model)
