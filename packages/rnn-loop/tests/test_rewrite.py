@@ -210,6 +210,27 @@ def test_the_parsers_layout_1_network_contradicts_itself_and_the_rewrite_is_righ
         np.testing.assert_allclose(got[key], want[key], err_msg=key, **TOLERANCE)
 
 
+@needs_trt
+def test_a_length_of_0_the_parser_answers_with_the_initial_state_the_rewrite_with_zeros():
+    """onnxruntime (and docs/semantics.md §2.4) give all-zero results for a sequence of length 0;
+    TensorRT's parser returns the initial state as its final state; the rewritten model, parsed by
+    the same parser, gives the zeros."""
+    import trtrnn
+
+    model = _load("seqlens_bilstm")
+    feeds = _feeds(model, {"B": 3, "T": 4}, seed=9)
+    feeds["sequence_lens"] = np.array([4, 0, 2], np.int32)
+    want = _ort(model, feeds)
+    assert not want["Y_h"][:, 1].any() and feeds["initial_h"][:, 1].any()
+    _b, theirs, _p = _parse(model)
+    wrong = trtrnn.evaluate(theirs, feeds)
+    np.testing.assert_allclose(wrong["Y_h"][:, 1], feeds["initial_h"][:, 1], rtol=1e-6)  # the parser's answer
+    _b2, ours, _p2 = _parse(rewrite(model).model)
+    got = trtrnn.evaluate(ours, feeds)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], err_msg=key, **TOLERANCE)
+
+
 # ---- what rewrite refuses, keeps, and says ------------------------------------------------------
 def test_plan_lists_every_rnn_node_with_what_rewrite_will_do():
     plans = plan(_load("tagger_emb_bigru_rnn"))
