@@ -46,3 +46,16 @@ def test_lengths_outside_the_contract_are_refused_naming_seq_lengths(direction, 
         trtrnn.evaluate(built.network, feeds)
     empty = trtrnn.evaluate(built.network, dict(built.feeds, seq_lengths=np.array([2, 0], np.int32)))
     assert not np.any(empty["output"][1]) and not np.any(empty["hidden"][1])  # an empty sequence: zeros
+
+
+def test_an_engine_refuses_lengths_outside_the_contract_before_any_gpu_work():
+    from trtrnn.engine import Engine
+
+    spec = RNNSpec.random(
+        0, op="LSTM", hidden_size=8, max_seq_length=4, batch_shape=(2,), seq_lengths="ragged"
+    )
+    built = build_spec_network(add_rnn, spec, spec.random_input(1))
+    with Engine.build(built) as engine:
+        feeds = dict(built.feeds, seq_lengths=np.array([5, 1], np.int32))
+        with pytest.raises(SpecError, match=r"^seq_lengths: every value must be in \[0, 4\]"):
+            engine.infer(feeds, executor="gpu")

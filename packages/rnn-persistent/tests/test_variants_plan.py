@@ -44,7 +44,7 @@ def test_variant_rejects_a_bad_bucket():
 
 def test_h200_plans_for_the_benchmark_shapes():
     p = planning.plan(RNNOperation.LSTM, 256, 1, 1, "float32", planning.H200)
-    assert (p.units, p.grid, p.threads) == (4, 64, 128)  # batch 1: 4 units per CTA, at least 4 warps
+    assert (p.units, p.grid, p.threads) == (2, 128, 128)  # batch 1: ~128 CTAs, at least 4 warps each
     p = planning.plan(RNNOperation.LSTM, 256, 1, 8, "float32", planning.H200)
     assert (p.units, p.grid, p.threads) == (8, 32, 256)
     p = planning.plan(RNNOperation.LSTM, 1024, 1, 1, "float32", planning.H200)

@@ -183,6 +183,12 @@ class Engine:
             raise TrtrnnError(f"Engine.infer: executor {executor!r}; expected 'gpu', 'cpu' or 'auto'")
         if self._io is not None and self._session is None:
             check_feeds(self._io, feeds, "engine")  # fail fast with the real reason before needing a GPU
+        if self.network is not None:  # value contracts the backend declared (seq_lengths in [1, T])
+            from trtrnn.network import declared_ranges
+
+            for name, contract in declared_ranges(self.network).items():
+                if name in feeds:
+                    contract.check(np.asarray(feeds[name]), name)
         if executor == "cpu":
             if self.network is None:
                 raise TrtrnnError(

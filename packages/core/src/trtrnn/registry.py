@@ -110,10 +110,10 @@ def get(name: str) -> Backend:
     if name not in found:
         installed = ", ".join(found) or "none"
         close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise BackendNotInstalledError(
-            f"backend {name!r} is not installed; {hint}installed backends: {installed} "
-            "(backends are packages registering under the 'trtrnn' entry-point group)"
+            f"backend {name!r} is not installed; installed backends: {installed} "
+            f"(backends are packages registering under the 'trtrnn' entry-point group){hint}"
         )
     return found[name]
 

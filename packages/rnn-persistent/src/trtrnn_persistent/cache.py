@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+from trtrnn.files import atomic_write
 from trtrnn_persistent import nvrtc
 from trtrnn_persistent.variants import Variant, source
 
@@ -39,18 +39,11 @@ def key(variant: Variant, arch: str, text: str, nvrtc_version: str) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
+    """Write `data` to `path` (creating its directory) so readers see the old file or the whole new
+    one, never a part: core's `trtrnn.files.atomic_write`."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
 
 
 class KernelCache:

@@ -36,6 +36,7 @@ class DeviceBuffer:
         driver = rt._driver()
         (self.ptr,) = rt.check(driver.cuMemAlloc(max(nbytes, 4)), "cuMemAlloc")
         self.nbytes = nbytes
+        self._keep: np.ndarray | None = None  # the host array of an asynchronous upload
 
     @property
     def address(self) -> int:

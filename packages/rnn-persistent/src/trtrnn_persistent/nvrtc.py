@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from types import ModuleType
 
+from trtrnn_persistent.bindings import cuda
 from trtrnn_persistent.errors import KernelCompileError, PersistentUnavailableError
 from trtrnn_persistent.variants import Variant, source
 
@@ -17,14 +19,8 @@ from trtrnn_persistent.variants import Variant, source
 CI_ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")
 
 
-def _nvrtc():
-    try:
-        from cuda.bindings import nvrtc
-    except ImportError as exc:
-        raise PersistentUnavailableError(
-            f"cuda-python is not importable ({exc}); `pip install trtrnn-persistent[cuda]`"
-        ) from None
-    return nvrtc
+def _nvrtc() -> ModuleType:
+    return cuda("nvrtc")
 
 
 def _check(result: tuple, what: str) -> tuple:

@@ -17,10 +17,11 @@ from trtrnn_persistent.errors import UnsupportedSizeError
 from trtrnn_persistent.variants import COLS, MAX_HIDDEN, Variant, variant_for
 
 #: CTAs per direction to aim for, by batch: measured on an H200 (`bench_persistent.py --sweep`, LSTM
-#: T128): at batch 1 about 64 CTAs won (H256: 64 CTAs 1.26 µs/step, 128 1.28, 32 1.42; H512: 64 CTAs
-#: 1.47, 128 1.93); at batch 8 32 CTAs (H256: 3.86 vs 4.98 at 64). Units per CTA follow from H, within
-#: what the SM count requires and the variant's registers allow. `TRTRNN_PERSISTENT_UNITS` overrides.
-TARGET_CTAS = {1: 64, 2: 64}
+#: T128, µs/step): at batch 1 the most CTAs (H512: 128 CTAs 1.27, 64 1.40; H256: 128 1.26, 64 1.26,
+#: 32 1.42); at batch 8 few, large ones (H256: 32 CTAs 2.30, 64 2.60, 128 2.60). Units per CTA follow
+#: from H, within what the SM count requires and the variant's registers allow.
+#: `TRTRNN_PERSISTENT_UNITS` overrides.
+TARGET_CTAS = {1: 128, 2: 128}
 TARGET_CTAS_LARGE_BATCH = 32
 #: Warps a CTA has at least, so gathering h has enough loads in flight.
 MIN_WARPS = 4

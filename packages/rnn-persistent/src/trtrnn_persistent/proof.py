@@ -31,7 +31,6 @@ from trtrnn_persistent import runtime as rt
 from trtrnn_persistent.cache import write_atomic
 from trtrnn_persistent.errors import LaunchError, UnsupportedSizeError
 from trtrnn_persistent.gpu import GpuRunner
-from trtrnn_persistent.plan import shared_bytes  # noqa: F401 - re-exported for the report's readers
 
 
 def conformance_cases() -> list:

@@ -11,7 +11,9 @@ import ctypes
 import functools
 import os
 from dataclasses import dataclass
+from types import ModuleType
 
+from trtrnn_persistent.bindings import cuda
 from trtrnn_persistent.cache import KernelCache
 from trtrnn_persistent.errors import LaunchError, PersistentUnavailableError
 from trtrnn_persistent.plan import DeviceLimits, Plan
@@ -26,14 +28,8 @@ def timeout_ns() -> int:
     return int(float(os.environ.get("TRTRNN_PERSISTENT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)) * 1e6)
 
 
-def _driver():
-    try:
-        from cuda.bindings import driver
-    except ImportError as exc:
-        raise PersistentUnavailableError(
-            f"cuda-python is not importable ({exc}); `pip install trtrnn-persistent[cuda]`"
-        ) from None
-    return driver
+def _driver() -> ModuleType:
+    return cuda("driver")
 
 
 def check(result: object, what: str) -> tuple:

@@ -336,16 +336,21 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
             // word i = base + (j * nwarps + warp) * 32 + lane: every warp takes part even when NH is small
             for (int base = 0; base < NH; base += nwarps * 32 * UNROLL_GATHER) {
                 u64 v[UNROLL_GATHER];
+#pragma unroll
+                for (int j = 0; j < UNROLL_GATHER; ++j) v[j] = 0;  // tag 0: not yet read
                 u64 waited_since = 0;
                 unsigned int polls = 0;
                 while (true) {
+                    // re-read only the words whose tag is not yet current: polling traffic through L2
+                    // shrinks to what is still missing (every CTA polls every word of h)
                     bool ok = true;
 #pragma unroll
                     for (int j = 0; j < UNROLL_GATHER; ++j) {
                         int i = base + (j * nwarps + warp) * 32 + lane;
-                        v[j] = i < NH ? ld_relaxed(src + i) : (tag << 32);
-                        ok = ok && (v[j] >> 32) == tag;
+                        if ((v[j] >> 32) != tag) v[j] = i < NH ? ld_relaxed(src + i) : (tag << 32);
                     }
+#pragma unroll
+                    for (int j = 0; j < UNROLL_GATHER; ++j) ok = ok && (v[j] >> 32) == tag;
                     if (__all_sync(FULL, ok)) break;
                     if ((++polls & 63) == 0) {  // the clock is read rarely: it must not slow the poll
                         u64 now = global_ns();
