@@ -30,8 +30,6 @@ DOC = ROOT / "docs" / "cli.md"
 NOT_RUN = {
     "trtrnn rewrite tagger.onnx": "tagger.onnx is a user's exported model the doc only names",
     "trtrnn build tagger.onnx": "tagger.onnx is a user's exported model the doc only names",
-    "trtrnn rewrite gru_lbr0.onnx": "gru_lbr0.onnx is an ONNX test vector the doc only names",
-    "trtrnn inspect gru_lbr0.onnx": "gru_lbr0.onnx is an ONNX test vector the doc only names",
     "trtrnn rewrite notes.txt.onnx": "a user's mistake the doc only names",
     "trtrnn inspect seq_lengths.npz": "saved by a demo --save the doc does not show",
     "trtrnn rewrite gru_runtime_w.onnx": "a user's model the doc only names",
@@ -81,7 +79,8 @@ def normalized(line: str) -> str:
 
 
 def make_files(folder: Path) -> None:
-    """The inputs of the doc's sessions: lstm.npz (the spec `build` shows), bad.json, gru_state_dict.npz."""
+    """The inputs of the doc's sessions: lstm.npz (the spec `build` shows), bad.json, gru_state_dict.npz,
+    gru_lbr0.onnx (rnn-loop's committed test model) and gru_runtime_w.onnx (it, with W a graph input)."""
     from trtrnn.spec import RNNSpec
     from trtrnn.specfile import save_spec
 
@@ -94,6 +93,15 @@ def make_files(folder: Path) -> None:
     with np.load(ROOT / "packages" / "core" / "tests" / "fixtures" / "torch_rnn.npz") as data:
         state = {k.split("/")[-1]: data[k] for k in data.files if k.startswith("gru/sd/")}
     np.savez(folder / "gru_state_dict.npz", **state)
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(ROOT / "packages" / "rnn-loop" / "tests" / "models" / "gru_lbr0.onnx"))
+    onnx.save(model, folder / "gru_lbr0.onnx")
+    weight = next(i for i in model.graph.initializer if i.name == model.graph.node[0].input[1])
+    model.graph.input.append(helper.make_tensor_value_info(weight.name, TensorProto.FLOAT, list(weight.dims)))
+    model.graph.initializer.remove(weight)  # W fed at run time: what rewrite refuses
+    onnx.save(model, folder / "gru_runtime_w.onnx")
 
 
 def test_every_command_of_the_doc_is_run_or_says_why_not(tmp_path: Path) -> None:

@@ -742,17 +742,15 @@ def test_bad_inputs_raise_shape_error_naming_the_input(feeds, match):
 def test_unsupported_layer_is_named_only_when_needed():
     net = Net()
     x = net.input("x", np.ones((1, 1, 4, 4), np.float32))
-    kernel = net.const(np.ones((1, 1, 3, 3), np.float32))
-    conv = net.network.add_convolution_nd(x, 1, (3, 3), T.Weights(net.keep[-1]), T.Weights())
-    conv.name = "my_conv"
-    assert kernel is not None
+    lrn = net.network.add_lrn(x, 3, 1.0, 0.75, 1.0)  # a layer the evaluator has no kernel for
+    lrn.name = "my_lrn"
     ok = net.network.add_activation(x, AT.RELU).get_output(0)
     ok.name = "fine"
     net.network.mark_output(ok)
-    assert set(evaluate(net.network, net.feeds)) == {"fine"}  # the unused convolution is not needed
-    conv.get_output(0).name = "conv"
-    net.network.mark_output(conv.get_output(0))
-    with pytest.raises(UnsupportedLayerError, match=r"CONVOLUTION layer 'my_conv'"):
+    assert set(evaluate(net.network, net.feeds)) == {"fine"}  # the unused LRN layer is not needed
+    lrn.get_output(0).name = "lrn"
+    net.network.mark_output(lrn.get_output(0))
+    with pytest.raises(UnsupportedLayerError, match=r"LRN layer 'my_lrn'"):
         evaluate(net.network, net.feeds)
 
 

@@ -86,3 +86,22 @@ def test_limited_to_shows_only_the_given_plugins_and_restores_the_installed_ones
                 registry.lowering()
         assert registry.backends() == {"chosen-loop": chosen}
     assert registry.backends() == installed and registry.lowering().name == "rnn-loop"
+
+
+def test_the_onnx_rewriter_comes_from_a_backend_that_has_one() -> None:
+    """`trtrnn rewrite` finds its rewriter in the registry (core knows no backend); no TensorRT needed:
+    an unavailable backend's rewriter still counts."""
+    from trtrnn.errors import BackendNotInstalledError
+
+    ours, theirs = object(), object()
+    with registry.limited_to(
+        _registering(_backend("a-loop", onnx_rewriter=theirs), _backend("rnn-loop", onnx_rewriter=ours))
+    ):
+        assert registry.onnx_rewriter() is ours
+    with registry.limited_to(_registering(_backend("z-loop", available=False, onnx_rewriter=theirs))):
+        assert registry.onnx_rewriter() is theirs
+    with registry.limited_to(_registering(_backend("rnn-loop"))):
+        with pytest.raises(
+            BackendNotInstalledError, match=r"no installed backend rewrites ONNX models.*trtrnn-loop"
+        ):
+            registry.onnx_rewriter()

@@ -173,12 +173,8 @@ def test_tensorrt_parses_and_builds_the_rewritten_model(name):
     assert len(serialize_network(builder, network, _profile(network, feeds))) > 0
 
 
-#: The CPU evaluator has no convolution kernel: the OCR model is judged built, not evaluated.
-EVALUATED = [n for n in CASES if n != "ocr_conv_bilstm"]
-
-
 @needs_trt
-@pytest.mark.parametrize("name", EVALUATED)
+@pytest.mark.parametrize("name", list(CASES))
 def test_evaluated_parsed_network_matches_onnxruntime_on_the_original(name):
     import trtrnn
 
@@ -210,6 +206,27 @@ def test_the_parsers_layout_1_network_contradicts_itself_and_the_rewrite_is_righ
         trtrnn.evaluate(theirs, feeds)
     _b2, ours, _p2 = _parse(rewrite(model).model)
     got, want = trtrnn.evaluate(ours, feeds), _oracle("layout1_gru", model, feeds)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], err_msg=key, **TOLERANCE)
+
+
+@needs_trt
+def test_a_length_of_0_the_parser_answers_with_the_initial_state_the_rewrite_with_zeros():
+    """onnxruntime (and docs/semantics.md §2.4) give all-zero results for a sequence of length 0;
+    TensorRT's parser returns the initial state as its final state; the rewritten model, parsed by
+    the same parser, gives the zeros."""
+    import trtrnn
+
+    model = _load("seqlens_bilstm")
+    feeds = _feeds(model, {"B": 3, "T": 4}, seed=9)
+    feeds["sequence_lens"] = np.array([4, 0, 2], np.int32)
+    want = _ort(model, feeds)
+    assert not want["Y_h"][:, 1].any() and feeds["initial_h"][:, 1].any()
+    _b, theirs, _p = _parse(model)
+    wrong = trtrnn.evaluate(theirs, feeds)
+    np.testing.assert_allclose(wrong["Y_h"][:, 1], feeds["initial_h"][:, 1], rtol=1e-6)  # the parser's answer
+    _b2, ours, _p2 = _parse(rewrite(model).model)
+    got = trtrnn.evaluate(ours, feeds)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], err_msg=key, **TOLERANCE)
 
@@ -363,6 +380,20 @@ def test_a_whole_model_with_a_static_batch_and_length_keeps_them_static():
     feeds = onnx_feeds(spec, spec.random_input(1))
     for key, value in _ort(model, feeds).items():
         np.testing.assert_allclose(_ort(out, feeds)[key], value, err_msg=key, **TOLERANCE)
+
+
+@pytest.mark.parametrize("opset", [11, 13, 18])
+def test_the_forms_that_changed_with_the_opset_follow_the_model(opset):
+    """Unsqueeze takes its axes as an input from opset 13; the rewrite follows the model's opset, and
+    every form it emits checks and runs at 11, 13 and 18."""
+    model = _load("seqlens_bilstm")
+    model.opset_import[0].version = opset
+    result = rewrite(model)
+    assert result.notes == [] and result.model.opset_import[0].version == opset
+    onnx.checker.check_model(result.model)
+    feeds = _feeds(model, {"B": 3, "T": 4})
+    for key, value in _ort(model, feeds).items():
+        np.testing.assert_allclose(_ort(result.model, feeds)[key], value, err_msg=key, **TOLERANCE)
 
 
 def test_rewrite_is_found_through_the_registry():

@@ -57,3 +57,14 @@ def test_fp16_weights_on_an_fp32_network_round_only_the_recurrent_weights():
 
     pipeline.run(spec, x, runner, weights_half=True)
     assert seen["weights"].dtype == np.float16 and seen["xproj"].dtype == np.float32
+
+
+def test_extensions_are_declared_and_refused_never_ignored():
+    from trtrnn.errors import SpecError
+    from trtrnn.spec import EXTENDED_FEATURES
+    from trtrnn_persistent.plugin import BACKEND
+
+    assert set(BACKEND.unsupported) == set(EXTENDED_FEATURES)
+    spec = RNNSpec.random(1, op="LSTM", hidden_size=4, max_seq_length=3, clip=0.5)
+    with pytest.raises(SpecError, match="clip: the persistent kernel does not implement it"):
+        pipeline.run(spec, spec.random_input(2))

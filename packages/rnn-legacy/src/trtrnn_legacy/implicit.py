@@ -166,6 +166,10 @@ class ImplicitBatchNetwork:
             self.tensor_adapter = ImplicitTensors()
         self._inputs: dict[str, tuple[int, ...]] = {}
         self._engine: Any = None
+        #: BuilderFlag.TF32 for the engines this network builds (`serialize`, `execute` on a GPU): None
+        #: keeps TensorRT's default (on), False computes float32 matmuls exactly, True reads their
+        #: operands as TF32. CPU execution rounds matmul operands to TF32 only when it is True.
+        self.tf32: bool | None = None
 
     # ---- building ----------------------------------------------------------------------------
     def _real(self, tensor: object, field: str) -> Any:
@@ -256,8 +260,10 @@ class ImplicitBatchNetwork:
         return {name: ((1, *d), (top, *d), (top, *d)) for name, d in self._inputs.items()}
 
     def serialize(self, **options: Any) -> bytes:
-        """The engine's bytes (BuildError if the builder refuses); `options` as for serialize_network."""
+        """The engine's bytes (BuildError if the builder refuses); `options` as for serialize_network
+        (`tf32` defaults to the network's own `tf32`)."""
         self._require_emulated("serialize")
+        options.setdefault("tf32", self.tf32)
         return serialize_network(self.builder, self.network, self.profile, **options)
 
     # ---- execution ---------------------------------------------------------------------------
@@ -291,7 +297,7 @@ class ImplicitBatchNetwork:
         if executor == "gpu":
             results = self._open_engine().infer(feeds)
         else:
-            results = trtrnn.evaluate(self.network, feeds)
+            results = trtrnn.evaluate(self.network, feeds, tf32=bool(self.tf32))
         order = [self.network.get_output(i).name for i in range(self.network.num_outputs)]
         return {name: self._batched(results[name], batch_size) for name in order}
 
@@ -332,7 +338,7 @@ class ImplicitBatchNetwork:
         if self._engine is None:
             from trtrnn.engine import Engine
 
-            self._engine = Engine.build(self.network, self.builder, profile=self.profile)
+            self._engine = Engine.build(self.network, self.builder, profile=self.profile, tf32=self.tf32)
         return self._engine
 
     def _require_emulated(self, what: str) -> None:

@@ -300,7 +300,10 @@ class OnnxGraph(Graph):
     def columns(
         self, x: OnnxTensor, start: int, width: int, name: str, lead: tuple[int, ...] = ()
     ) -> OnnxTensor:
-        return self._slice(x, start, start + width, len(lead) + 1, name, size=width)
+        """A Gather of the columns' indices: TensorRT's parser expands a Slice of a tensor with a dynamic
+        batch into ~24 layers of shape arithmetic, and a Split into slices plus shape arithmetic inside
+        the loop body; a Gather with constant indices is one layer (measured on the committed models)."""
+        return self.gather(x, len(lead) + 1, list(range(start, start + width)), name)
 
     def transpose(self, x: OnnxTensor, perm: Sequence[int], name: str) -> OnnxTensor:
         """One Transpose; a transpose of a transpose folds into one (or none where they cancel)."""

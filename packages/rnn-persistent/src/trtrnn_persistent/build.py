@@ -20,11 +20,12 @@ from trtrnn.backend import DYNAMIC, Network, RNNInputs, RNNOutputs, Tensor, dims
 from trtrnn.enums import RNNOperation
 from trtrnn.errors import ShapeError, SpecError
 from trtrnn.network import keep_alive
-from trtrnn.spec import EXTENDED_FEATURES, RNNSpec
+from trtrnn.spec import RNNSpec
 from trtrnn_persistent import pack, trt_plugin
 from trtrnn_persistent.errors import PersistentUnavailableError
 from trtrnn_persistent.pipeline import layer_for
 from trtrnn_persistent.plan import plan
+from trtrnn_persistent.support import refuse_unsupported
 
 
 def plugin_layers_missing() -> str:
@@ -46,9 +47,7 @@ def add_rnn(network: Network, spec: RNNSpec, inputs: RNNInputs) -> RNNOutputs:
     if missing:
         raise PersistentUnavailableError(missing)
     spec.validate()
-    extensions = sorted(f.value for f in spec.features() & set(EXTENDED_FEATURES))
-    if extensions:  # never ignore a spec field: the kernel computes TensorRT's cell only
-        raise SpecError(f"{extensions[0]}: the persistent kernel does not implement it; use rnn-loop")
+    refuse_unsupported(spec)  # never ignore a spec field: the kernel computes TensorRT's cell only
     trt = trt_flavor.load()
     x = inputs.input
     if x.dtype not in (trt.float32, trt.float16):

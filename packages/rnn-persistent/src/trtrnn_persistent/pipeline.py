@@ -19,6 +19,7 @@ from trtrnn.errors import SpecError
 from trtrnn.spec import RNNSpec
 from trtrnn_persistent import emulate, pack
 from trtrnn_persistent.recurrence import Recurrence
+from trtrnn_persistent.support import refuse_unsupported
 
 #: `run(layer, arrays) -> (y, h_n, c_n)`; `arrays` maps the layer's input names to host arrays.
 RecurrenceRunner = Callable[[Recurrence, dict[str, np.ndarray]], tuple[np.ndarray, ...]]
@@ -60,6 +61,7 @@ def run(
     `precision` "fp16" is a float16 network (data, weights and outputs float16; the plugin computes
     in fp32 with float16 recurrent weights); `weights_half` also gives an fp32 network fp16 weights.
     """
+    refuse_unsupported(spec)
     if precision not in ("fp32", "fp16"):
         raise SpecError(f"precision: expected 'fp32' or 'fp16'; got {precision!r}")
     dtype = np.float16 if precision == "fp16" else np.float32

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import trtrnn
 from trtrnn.backend import Backend
-from trtrnn.spec import EXTENDED_FEATURES, RNNSpec
+from trtrnn.spec import RNNSpec
 from trtrnn_persistent.build import add_rnn, plugin_layers_missing
 from trtrnn_persistent.errors import PersistentUnavailableError, UnsupportedSizeError
+from trtrnn_persistent.support import UNSUPPORTED
 
 
 def missing_here() -> list[str]:
@@ -56,17 +57,13 @@ def limits(spec: RNNSpec, precision: str = "fp32") -> str:
     return ""
 
 
-EXTENSION_REASON = (
-    "the persistent kernel implements TensorRT's RNN cell only (rnn-loop builds the extensions)"
-)
-
 BACKEND = Backend(
     name="rnn-persistent",
     description="each stack layer's recurrence as one persistent CUDA kernel in an IPluginV3 layer (GPU)",
     build=add_rnn,
     # the kernel computes TensorRT's cell; the ONNX / PyTorch extensions (docs/semantics.md §2.1-2.4)
     # are declared, so a case needing one is N/A instead of a silently different RNN
-    unsupported={f: EXTENSION_REASON for f in EXTENDED_FEATURES},
+    unsupported=UNSUPPORTED,
     availability=availability,
     limits=limits,
 )

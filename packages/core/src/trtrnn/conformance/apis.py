@@ -144,6 +144,7 @@ class ImplicitBatchRun(CaseRun):
         batch, n = implicit_dims(spec)
         dtype = trt_mod.float16 if c.precision == "fp16" else trt_mod.float32
         net = self.backend.api[IMPLICIT_BATCH_NETWORK](batch)
+        net.tf32 = c.tf32  # cleared but for the TF32 family, as every engine the suite builds (tiers)
         x = net.add_input("input", dtype, (spec.max_seq_length, n, spec.data_length))
         weights, bias = legacy_blobs(spec)
         layer = net.add_rnn(

@@ -55,7 +55,7 @@ def kernel(kind: str, interface: str) -> Callable:
 #: they run through `widened`.
 ARITHMETIC = frozenset(
     {"ELEMENTWISE", "UNARY", "ACTIVATION", "PARAMETRIC_RELU", "SCALE", "MATRIX_MULTIPLY", "REDUCE"}
-    | {"SOFTMAX", "EINSUM", "CUMULATIVE"}
+    | {"SOFTMAX", "EINSUM", "CUMULATIVE", "CONVOLUTION", "POOLING"}
 )
 
 
@@ -706,6 +706,107 @@ def padding(ctx: LayerContext) -> Kernel:
             slice(max(-a, 0), out.shape[lead + i] - max(-b, 0)) for i, (a, b) in enumerate(zip(pre, post))
         ]
         return [out[tuple(crop)]]
+
+    return run
+
+
+def _weights(value: object) -> np.ndarray | None:
+    """A layer's trt.Weights (or ndarray) as a flat ndarray; None when empty."""
+    if value is not None and hasattr(value, "numpy"):
+        value = value.numpy()
+    array = None if value is None else np.asarray(value)
+    return None if array is None or array.size == 0 else array
+
+
+def _explicit_padding(ctx: LayerContext, rank: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """pre/post padding of a convolution or pooling layer; only EXPLICIT_ROUND_DOWN (ONNX's pads)."""
+    mode = _enum(ctx.layer.padding_mode)
+    if mode != "EXPLICIT_ROUND_DOWN":
+        raise ctx.unsupported(f"PaddingMode.{mode} is not implemented (EXPLICIT_ROUND_DOWN is)")
+    pre, post = tuple(int(v) for v in ctx.layer.pre_padding), tuple(int(v) for v in ctx.layer.post_padding)
+    if len(pre) != rank or len(post) != rank:
+        raise ctx.unsupported(f"padding of rank {len(pre)} for a {rank}-D window is not implemented")
+    return pre, post
+
+
+def _windows(
+    x: np.ndarray, window: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+) -> np.ndarray:
+    """`x` [N, C, *spatial] as [N, C, *out_spatial, *window] views (dilated, strided)."""
+    rank = len(window)
+    span = tuple((k - 1) * d + 1 for k, d in zip(window, dilation, strict=True))
+    views = np.lib.stride_tricks.sliding_window_view(x, span, axis=tuple(range(2, 2 + rank)))
+    index = (Ellipsis, *(slice(None, None, d) for d in dilation))
+    views = views[index]  # the dilated taps
+    strided = (slice(None), slice(None), *(slice(None, None, s) for s in stride))
+    return views[strided]
+
+
+@kernel("CONVOLUTION", "IConvolutionLayer")
+def convolution(ctx: LayerContext) -> Kernel:
+    """Cross-correlation over the innermost len(kernel_size_nd) dims of [N, C, *spatial], with groups,
+    stride, dilation and explicit pre/post zero padding; kernel [K, C/groups, *window] and bias [K]
+    from the layer's weights or from inputs 1 and 2."""
+    window = tuple(int(v) for v in ctx.layer.kernel_size_nd)
+    stride = tuple(int(v) for v in ctx.layer.stride_nd)
+    dilation = tuple(int(v) for v in ctx.layer.dilation_nd)
+    groups, maps = int(ctx.layer.num_groups), int(ctx.layer.num_output_maps)
+    pre, post = _explicit_padding(ctx, len(window))
+    kernel_w, bias_w = _weights(ctx.layer.kernel), _weights(ctx.layer.bias)
+
+    def run(args: list) -> list:
+        x = args[0]
+        w = args[1] if len(args) > 1 and args[1] is not None else kernel_w
+        bias = args[2] if len(args) > 2 and args[2] is not None else bias_w
+        if w is None:
+            raise ctx.unsupported("no kernel weights")
+        per_group = x.shape[1] // groups
+        w = np.asarray(w).reshape(maps, per_group, *window)
+        padded = np.pad(x, [(0, 0), (0, 0), *zip(pre, post, strict=True)])
+        taps = _windows(padded, window, stride, dilation)  # [N, C, *out, *window]
+        spatial = "".join("xyzw"[: len(window)])
+        kdims = "".join("abcd"[: len(window)])
+        outs = []
+        for g in range(groups):
+            part = taps[:, g * per_group : (g + 1) * per_group]
+            wg = w[g * (maps // groups) : (g + 1) * (maps // groups)]
+            outs.append(np.einsum(f"nc{spatial}{kdims},kc{kdims}->nk{spatial}", part, wg))
+        out = np.concatenate(outs, axis=1)
+        if bias is not None:
+            out = out + np.asarray(bias).reshape(1, maps, *([1] * len(window)))
+        return [out.astype(x.dtype, copy=False)]
+
+    return run
+
+
+@kernel("POOLING", "IPoolingLayer")
+def pooling(ctx: LayerContext) -> Kernel:
+    """MAX or AVERAGE over windows of the innermost dims of [N, C, *spatial]; explicit padding (MAX pads
+    with -inf; AVERAGE divides by the window, or by its unpadded part with
+    average_count_excludes_padding)."""
+    kind = _enum(ctx.layer.type)
+    if kind not in ("MAX", "AVERAGE"):
+        raise ctx.unsupported(f"PoolingType.{kind} is not implemented")
+    window = tuple(int(v) for v in ctx.layer.window_size_nd)
+    stride = tuple(int(v) for v in ctx.layer.stride_nd)
+    pre, post = _explicit_padding(ctx, len(window))
+    excludes = bool(ctx.layer.average_count_excludes_padding)
+    axes = tuple(range(-len(window), 0))
+    ones = (1,) * len(window)
+
+    def run(args: list) -> list:
+        x = args[0]
+        pads = [(0, 0), (0, 0), *zip(pre, post, strict=True)]
+        if kind == "MAX":
+            taps = _windows(np.pad(x, pads, constant_values=-np.inf), window, stride, ones)
+            return [taps.max(axis=axes).astype(x.dtype, copy=False)]
+        taps = _windows(np.pad(x, pads), window, stride, ones)
+        total = taps.sum(axis=axes)
+        if excludes and any(pre + post):
+            count = _windows(np.pad(np.ones_like(x), pads), window, stride, ones).sum(axis=axes)
+        else:
+            count = np.prod(window)
+        return [(total / count).astype(x.dtype, copy=False)]
 
     return run
 
