@@ -61,26 +61,25 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (a 0 or a negative size is a usage error, exit 2)."""
+def _int_at_least(text: str, minimum: int, wanted: str, rule: str) -> int:
+    """`text` as an integer >= `minimum`, else a usage error (exit 2) worded by the caller."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer (>= 1); got {value}")
+        raise argparse.ArgumentTypeError(f"expected {wanted}; got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {rule}; got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a 0 or a negative size is a usage error, exit 2)."""
+    return _int_at_least(text, 1, "a positive integer", "a positive integer (>= 1)")
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0 (sizes in bytes)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0; got {value}")
-    return value
+    return _int_at_least(text, 0, "an integer >= 0", ">= 0")
 
 
 def writable_output(path: str) -> Path:
