@@ -13,6 +13,7 @@ hoisted input projection from one done at every step; layers in the whole networ
 
     python benchmarks/bench_loop.py                      # LSTM, GRU, TANH; T=64 B=8 E=H=256 L=2 bi
     python benchmarks/bench_loop.py --ops GRU --seq 16   # a quicker look
+    python benchmarks/bench_loop.py --reverse-iterators  # rnn-loop side as rewrite lowers it
 
 Targets (issue 4): one matmul per layer-direction per step; build-time ratio rnn-loop/parser <= 1.0.
 """
@@ -32,7 +33,9 @@ from trtrnn.enums import RNNDirection, RNNGateType, RNNOperation
 from trtrnn.network import build_spec_network, serialize_network
 from trtrnn.spec import RNNSpec
 from trtrnn_loop import add_rnn
+from trtrnn_loop.lowering import lower
 from trtrnn_loop.structure import loop_bodies
+from trtrnn_loop.trt_target import TrtGraph
 
 #: ONNX's gate order (SEMANTICS §8), used only when trtrnn.onnx_io is not installed.
 ONNX_GATES = {
@@ -93,9 +96,17 @@ def matmul_flop(layer: object) -> int:
     return 2 * batch * a[-2] * a[-1] * b[-1]
 
 
-def loop_network(spec: RNNSpec) -> Callable[[], tuple[object, object]]:
+def loop_network(spec: RNNSpec, reverse_iterators: bool = False) -> Callable[[], tuple[object, object]]:
+    """add_rnn's network, or with `reverse_iterators` the lowering `rewrite` emits as ONNX (a backward
+    direction read by a reverse iterator instead of a time-reversed copy)."""
+
+    def build(network: object, spec: RNNSpec, inputs: object) -> object:
+        if not reverse_iterators:
+            return add_rnn(network, spec, inputs)
+        return lower(TrtGraph(network, "rnn", inputs.input.dtype), spec, inputs, reverse_iterators=True)
+
     def make() -> tuple[object, object]:
-        net = build_spec_network(add_rnn, spec, spec.random_input(1))
+        net = build_spec_network(build, spec, spec.random_input(1))
         return net.builder, net.network
 
     return make
@@ -189,6 +200,9 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--uni", action="store_true", help="unidirectional (default bidirectional)")
     parser.add_argument("--repeat", type=int, default=5, help="fresh builds per network (median reported)")
+    parser.add_argument(
+        "--reverse-iterators", action="store_true", help="rnn-loop side: the structure rewrite emits"
+    )
     args = parser.parse_args()
     direction = RNNDirection.UNIDIRECTION if args.uni else RNNDirection.BIDIRECTION
     print(
@@ -206,7 +220,7 @@ def main() -> None:
             0, op=op, hidden_size=args.hidden, data_length=args.hidden, max_seq_length=args.seq,
             num_layers=args.layers, direction=direction, batch_shape=(args.batch,),
         )  # fmt: skip
-        ours = measure(loop_network(spec), args.repeat)
+        ours = measure(loop_network(spec, args.reverse_iterators), args.repeat)
         theirs = measure(parser_network(spec), args.repeat)
         per = spec.num_layer_indices
         for name, m in (("rnn-loop", ours), ("onnx-parser", theirs)):

@@ -112,6 +112,44 @@ def test_evaluated_network_matches_the_reference(name):
         np.testing.assert_allclose(got[key], value, err_msg=f"{name}: {key}", **TOLERANCE)
 
 
+#: Where `reverse_iterators` changes the structure: every backward direction (bidirectional cases of
+#: the matrix, a reverse one) and zero lengths, whose backward half starts from the initial state.
+WALK_BACK = [n for n in CASES if CASES[n]["spec"].get("direction") == "BIDIRECTION"] + [
+    "reverse-zeros",
+    "bi-zeros",
+]
+
+
+@pytest.mark.skipif(not _HAVE_ORACLE, reason="core's CPU evaluator / numpy reference not available yet")
+@pytest.mark.parametrize("name", WALK_BACK)
+def test_walking_backward_through_the_loop_matches_the_reference(name):
+    """`lower(..., reverse_iterators=True)` (what `rewrite` emits as ONNX): the backward direction reads
+    the projection with a reverse iterator and writes a REVERSE loop output; its steps beyond a length
+    come first and the masks keep its state at the initial one through them."""
+    import trtrnn
+    from trtrnn import reference
+    from trtrnn_loop.lowering import lower
+    from trtrnn_loop.trt_target import TrtGraph
+
+    def build(network, spec, inputs):
+        return lower(TrtGraph(network, "rnn", inputs.input.dtype), spec, inputs, reverse_iterators=True)
+
+    if name in CASES:
+        spec, how = RNNSpec.random(sum(map(ord, name)), **CASES[name]["spec"]), CASES[name]["how"]
+    else:
+        extra = {"reverse": True} if name.startswith("reverse") else {"direction": "BIDIRECTION"}
+        spec = RNNSpec.random(3, op="LSTM", hidden_size=8, max_seq_length=5, batch_shape=(3,),
+                              seq_lengths="zeros", states=True, num_layers=2, **extra)  # fmt: skip
+        how = "inputs"
+    x = spec.random_input(7)
+    net = build_spec_network(build, spec, x, as_inputs=how != "constants", dynamic_batch=how == "dynamic")
+    kinds = [str(net.network.get_layer(i).type).rsplit(".", 1)[-1] for i in range(net.network.num_layers)]
+    assert "REVERSE_SEQUENCE" not in kinds
+    got = trtrnn.evaluate(net.network, net.feeds)
+    for key, value in reference.forward(spec, x).as_dict().items():
+        np.testing.assert_allclose(got[key], value, err_msg=f"{name}: {key}", **TOLERANCE)
+
+
 def test_the_matrix_covers_every_feature():
     """The slice above must still touch every feature (guards against editing the cycle into a hole)."""
     specs = [c["spec"] for c in CASES.values()]

@@ -35,6 +35,18 @@ def test_tiny_shapes_build_in_seconds():
     assert not failed, "\n".join(failed)
 
 
+def test_the_hanging_shapes_build_in_seconds_through_the_onnx_path_too():
+    """`rewrite` pads as add_rnn does: through TensorRT's ONNX parser the two shapes issue 15 reported
+    stall just the same unpadded (killed after 60 s, measured; bench_rewrite.py prints it)."""
+    from trtrnn_loop.buildcheck import REPORTED
+
+    pytest.importorskip("onnx")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda s: build_in_subprocess(s, LIMIT, via_onnx=True), REPORTED))
+    failed = [f"{r.shape}: {r.error}" for r in results if not r.ok]
+    assert not failed, "\n".join(failed)
+
+
 @pytest.mark.parametrize("direction", ["UNIDIRECTION", "BIDIRECTION"])
 @pytest.mark.parametrize("bad", [-1, 6, 7])  # 0 is a length since issue 12 (docs/semantics.md §2.4)
 def test_lengths_outside_the_contract_are_refused_naming_seq_lengths(direction, bad):

@@ -5,9 +5,11 @@ the caller (`build_in_subprocess`). The grid: batch 1-2, H 1-8, E 1-4, every op,
 inputs or not, 2 stacked layers, T = 7 (T >= 4 was needed for the blow-up). `tiny_grid()` is all of it
 (512 shapes); `tiny_subset()` a representative 12: every H at batch 1 (where the blow-up lives) with the
 ops, E, directions and states rotating through it, two at batch 2, and the two shapes first reported.
-Used by the rnn-loop test and by benchmarks/bench_tiny_builds.py.
+Used by the rnn-loop test and by benchmarks/bench_tiny_builds.py. A shape is built as rnn-loop's
+network (`add_rnn`'s lowering on the TensorRT target) or, with `via_onnx`, the way a whole ONNX model
+is: `to_onnx(spec)`, `rewrite` (the ONNX target), TensorRT's OnnxParser, the builder.
 
-    python -m trtrnn_loop.buildcheck OP L E H T B STATES DIRECTION [MIN_HIDDEN]   # one build, JSON out
+    python -m trtrnn_loop.buildcheck OP L E H T B STATES DIRECTION [MIN_HIDDEN|-] [onnx]   # JSON out
 """
 
 from __future__ import annotations
@@ -82,11 +84,12 @@ class BuildResult:
         return self.seconds is not None and self.engine_bytes is not None and not self.error
 
 
-def build_in_subprocess(shape: Shape, limit: float, min_hidden: int | None = None) -> BuildResult:
+def build_in_subprocess(
+    shape: Shape, limit: float, min_hidden: int | None = None, via_onnx: bool = False
+) -> BuildResult:
     """Build `shape` with rnn-loop in a fresh Python process; killed after `limit` seconds."""
     argv = [sys.executable, "-m", "trtrnn_loop.buildcheck", *shape.argv()]
-    if min_hidden is not None:
-        argv.append(str(min_hidden))
+    argv += ["-" if min_hidden is None else str(min_hidden), *(["onnx"] if via_onnx else [])]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
@@ -99,9 +102,10 @@ def build_in_subprocess(shape: Shape, limit: float, min_hidden: int | None = Non
     return BuildResult(shape, out["seconds"], out["engine_bytes"])
 
 
-def build_here(shape: Shape, min_hidden: int | None = None) -> dict[str, float | int]:
+def build_here(shape: Shape, min_hidden: int | None = None, via_onnx: bool = False) -> dict[str, float | int]:
     """Build `shape` in this process: build_serialized_network's seconds and the engine's bytes."""
-    from trtrnn.network import build_spec_network
+    from trtrnn import trt
+    from trtrnn.network import build_spec_network, serialize_network
     from trtrnn.spec import RNNSpec
     from trtrnn_loop.lowering import lower
     from trtrnn_loop.trt_target import TrtGraph
@@ -111,21 +115,35 @@ def build_here(shape: Shape, min_hidden: int | None = None) -> dict[str, float |
         max_seq_length=shape.steps, num_layers=shape.num_layers, batch_shape=(shape.batch,),
         states=shape.states, direction=shape.direction,
     )  # fmt: skip
+    options = {} if min_hidden is None else {"min_hidden": min_hidden}
+    if via_onnx:
+        from trtrnn.onnx_io import to_onnx
+        from trtrnn_loop.rewrite import rewrite
 
-    def build(network: object, spec: RNNSpec, inputs: object) -> object:
-        options = {} if min_hidden is None else {"min_hidden": min_hidden}
-        return lower(TrtGraph(network, "rnn", inputs.input.dtype), spec, inputs, **options)
+        model = rewrite(to_onnx(spec), **options).model
+        builder, network = trt.create_network()
+        parser = trt.load().OnnxParser(network, trt.logger())
+        if not parser.parse(model.SerializeToString()):
+            raise RuntimeError(f"{shape}: TensorRT's ONNX parser refused the rewritten model")
+        start = time.perf_counter()
+        blob = serialize_network(builder, network)
+    else:
 
-    built = build_spec_network(build, spec, spec.random_input(1))
-    start = time.perf_counter()
-    blob = built.serialize()
+        def build(network: object, spec: RNNSpec, inputs: object) -> object:
+            return lower(TrtGraph(network, "rnn", inputs.input.dtype), spec, inputs, **options)
+
+        built = build_spec_network(build, spec, spec.random_input(1))
+        start = time.perf_counter()
+        blob = built.serialize()
     return {"seconds": time.perf_counter() - start, "engine_bytes": len(blob)}
 
 
 def main(argv: list[str]) -> int:
     op, layers, e, h, t, b, states, direction, *rest = argv
     shape = Shape(op, int(layers), int(e), int(h), int(t), int(b), states == "1", direction)
-    print(json.dumps({"shape": asdict(shape), **build_here(shape, int(rest[0]) if rest else None)}))
+    min_hidden = int(rest[0]) if rest and rest[0] != "-" else None
+    result = build_here(shape, min_hidden, via_onnx=rest[1:] == ["onnx"])
+    print(json.dumps({"shape": asdict(shape), **result}))
     return 0
 
 

@@ -49,8 +49,9 @@ class Loop(ABC):
     """
 
     @abstractmethod
-    def iterate(self, tensor: Tensor, axis: int, name: str) -> Tensor:
-        """`tensor` at the current step along `axis` (the axis removed); `tensor` comes from outside."""
+    def iterate(self, tensor: Tensor, axis: int, name: str, reverse: bool = False) -> Tensor:
+        """`tensor` at the current step along `axis` (the axis removed); `tensor` comes from outside.
+        With `reverse` the first step reads its last element (step i reads element T-1-i)."""
 
     @abstractmethod
     def recurrence(self, initial: Tensor, name: str) -> Tensor:
@@ -61,8 +62,9 @@ class Loop(ABC):
         """`value` (same shape) is `state` at the next step."""
 
     @abstractmethod
-    def stacked(self, value: Tensor, axis: int, name: str) -> Tensor:
-        """Outside the loop: `value` of every step, stacked along a new axis `axis`."""
+    def stacked(self, value: Tensor, axis: int, name: str, reverse: bool = False) -> Tensor:
+        """Outside the loop: `value` of every step, stacked along a new axis `axis` (with `reverse`
+        the first step's value last: step i's at T-1-i)."""
 
     @abstractmethod
     def last(self, state: Tensor, name: str) -> Tensor:

@@ -8,13 +8,15 @@ Shape of the lowering (the way cuDNN computes it, not the way the ONNX parser do
   when more than one of them is dynamic);
 - both directions of a stack layer run in one loop, side by side on a leading direction axis D:
   tensors are `[D, N, ...]`, the backward direction's input reversed in time beforehand so one
-  forward iteration serves both;
+  forward iteration serves both (add_rnn), or read backward by the loop itself (`reverse_iterators`:
+  a reverse iterator in, a reversed loop output out; what `rewrite` emits, see `lower`);
 - the input projection `x . Wcat + bias` of all T steps and both directions is ONE batched matmul
   outside the loop; the loop body holds ONE fused recurrent matmul (`[D, N, H] . [D, H, G*H]`, all
   gates, both directions) plus the pointwise math;
 - sequence lengths (SEMANTICS §5): a keep/drop mask per step, computed once outside the loops, zeroes
   output 0 and freezes the state beyond each length; the backward direction reverses the first `len`
-  steps of its input and of its output (IReverseSequenceLayer), so it starts at step `len-1`; a
+  steps of its input and of its output (IReverseSequenceLayer), so it starts at step `len-1` (walking
+  backward, it meets the steps beyond `len` first, and the frozen state is the initial one); a
   `reverse` spec's one direction is lowered the same way; the final states are multiplied by
   `len > 0` (an empty sequence's are 0, docs/semantics.md §2.4);
 - the extensions (peepholes, clip, activations, input_forget, GRU lbr=0, projection) live in the step
@@ -68,6 +70,7 @@ def lower(
     *,
     dynamic_steps: bool = False,
     min_hidden: int = padding.MIN_HIDDEN,
+    reverse_iterators: bool = False,
 ) -> RNNOutputs:
     """`spec`'s RNN built by `g` (any target) from `inputs`, in the add_rnn_v2 contract (see add_rnn).
 
@@ -76,6 +79,15 @@ def lower(
     A hidden size below `min_hidden` is computed at `min_hidden` with exactly-neutral zero units and
     the real ones cut out at the end (`trtrnn_loop.padding`: TensorRT's builder hangs on tinier loop
     states); `min_hidden=1` builds the loops at the spec's own size.
+    With `reverse_iterators` a backward direction walks the loop from the last step (a reverse
+    iterator over the projection, a reversed loop output) instead of running forward over a
+    time-reversed copy of the input; its steps beyond a length are then the first it sees, and the
+    step masks leave its state at the initial one through them (no ReverseSequence at all). Measured
+    on TensorRT-RTX 1.7 (bench_rewrite.py): through the ONNX parser with a dynamic T this builds in
+    the parser's time with 0.86-1.01x its engine bytes, where the reversed copies gave 1.3-1.7x and
+    1.65-1.77x (the builder unrolled that loop 8 times); on add_rnn's static-T networks it is the
+    other way round (bidirectional LSTM H=256 T=64: 1.27x the build time, 1.02x the bytes), so
+    add_rnn keeps the reversed copies.
     """
     spec.validate()
     x = inputs.input
@@ -129,6 +141,7 @@ def lower(
         seq, h_last, c_last = _stack_layer(
             g, spec, stack, seq, lengths, masks, initial(h0, "h0"),
             initial(c0, "c0", cell=True) if spec.op == RNNOperation.LSTM else None, nonempty,
+            reverse_iterators,
         )  # fmt: skip
         finals_h.append(h_last)
         if c_last is not None:
@@ -183,33 +196,58 @@ def _stack_layer(
     h0: Tensor,
     c0: Tensor | None,
     nonempty: Tensor | None = None,
+    reverse_iterators: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Stack layer `stack` over `seq` `[N, T, In]`: output `[N, T, D*H]`, final h and c `[N, D, H]`
-    (H is P for h and output with a projection)."""
+    (H is P for h and output with a projection).
+
+    A backward direction either runs forward over its input reversed in time (the first `len` steps
+    of each row; its output reversed back) or, with `reverse_iterators`, walks the loop backward."""
     dirs = spec.num_directions
+    backward = [d == 1 or spec.reverse for d in range(dirs)]
+    walk_back = reverse_iterators and any(backward)
     indices = _indices(spec, stack)
     width = spec.layer_input_size(indices[0])
     tag = f"l{stack}"
-    per_direction = []
-    for d in range(dirs):
-        backward = d == 1 or spec.reverse
-        x_d = _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input") if backward else seq
-        per_direction.append(g.to_rows(x_d, (1,), (STEPS, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
-    pre = _project(g, spec, stack, g.concat(per_direction, 0, f"{tag}.inputs"), tag)
+    if walk_back:  # every direction projects the same input: [1, N, T, In] . [D, 1, In, G*H]
+        inputs = g.to_rows(seq, (1,), (STEPS, width), f"{tag}.input")
+    else:
+        per_direction = []
+        for d in range(dirs):
+            x_d = _reverse_time(g, seq, lengths, f"{tag}.bwd.reverse_input") if backward[d] else seq
+            per_direction.append(g.to_rows(x_d, (1,), (STEPS, width), f"{tag}.{DIRECTION_TAGS[d]}.input"))
+        inputs = g.concat(per_direction, 0, f"{tag}.inputs")
+    pre = _project(g, spec, stack, inputs, tag)  # [D, N, T, G*H]
     weights = _step_weights(g, spec, indices, tag)
+    if walk_back and dirs > 1:
+        pre_d = [g.gather(pre, 0, [d], f"{tag}.{DIRECTION_TAGS[d]}.pre") for d in range(dirs)]
+    else:
+        pre_d = [pre]
 
     with g.loop(tag) as loop:
-        pre_t = loop.iterate(pre, 2, f"{tag}.pre_t")
+
+        def at_step(parts: list[Tensor], what: str) -> Tensor:
+            """`[D or 1, N, T, C]` parts (one per direction, or one for all) at this step: `[D, N, C]`."""
+            if not walk_back:
+                return loop.iterate(parts[0], 2, f"{tag}.{what}")
+            if dirs == 1:
+                return loop.iterate(parts[0], 2, f"{tag}.{what}", reverse=True)
+            steps = [
+                loop.iterate(
+                    parts[min(d, len(parts) - 1)], 2, f"{tag}.{DIRECTION_TAGS[d]}.{what}", backward[d]
+                )
+                for d in range(dirs)
+            ]
+            return g.concat(steps, 0, f"{tag}.{what}")
+
+        pre_t = at_step(pre_d, "pre_t")
         h = loop.recurrence(h0, f"{tag}.h_prev")
         c = loop.recurrence(c0, f"{tag}.c_prev") if c0 is not None else None
 
         h_new, c_new = cells.step(g, spec, pre_t, h, c, weights, tag)
         out_t, h_next, c_next = h_new, h_new, c_new
         if masks is not None:  # steps beyond the length: output 0, state frozen
-            keep_t, drop_t = (
-                loop.iterate(masks[0], 2, f"{tag}.keep_t"),
-                loop.iterate(masks[1], 2, f"{tag}.drop_t"),
-            )
+            keep_t, drop_t = at_step([masks[0]], "keep_t"), at_step([masks[1]], "drop_t")
             out_t = g.mul(h_new, keep_t, f"{tag}.out_masked")
             h_next = g.add(out_t, g.mul(h, drop_t, f"{tag}.h_held"), f"{tag}.h_next")
             if c_new is not None:
@@ -219,14 +257,25 @@ def _stack_layer(
         if c is not None:
             loop.set_next(c, c_next)
 
-        out = loop.stacked(out_t, 2, f"{tag}.loop_output")  # [D, N, T, H]
+        if walk_back and dirs > 1:  # each direction's output, stacked in its own order: [N, T, H]
+            outs = [
+                loop.stacked(
+                    g.gather(out_t, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.out_t"), 1,
+                    f"{tag}.{DIRECTION_TAGS[d]}.output", backward[d],
+                )
+                for d in range(dirs)
+            ]  # fmt: skip
+        else:
+            out = loop.stacked(out_t, 2, f"{tag}.loop_output", walk_back)  # [D, N, T, H]
         h_last = loop.last(h, f"{tag}.h_last")
         c_last = loop.last(c, f"{tag}.c_last") if c is not None else None
-    outs = []
-    for d in range(dirs):
-        out_d = g.gather(out, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.output")
-        backward = d == 1 or spec.reverse
-        outs.append(_reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output") if backward else out_d)
+    if not (walk_back and dirs > 1):
+        outs = []
+        for d in range(dirs):
+            out_d = g.gather(out, 0, d, f"{tag}.{DIRECTION_TAGS[d]}.output")
+            if backward[d] and not walk_back:
+                out_d = _reverse_time(g, out_d, lengths, f"{tag}.bwd.reverse_output")
+            outs.append(out_d)
 
     def by_row(value: Tensor, what: str) -> Tensor:
         if nonempty is not None:  # an empty sequence ends with zero states, not the initial ones

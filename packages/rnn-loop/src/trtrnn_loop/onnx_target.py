@@ -346,19 +346,22 @@ class OnnxGraph(Graph):
 
 class OnnxScan(Loop):
     """An ONNX Scan node `<prefix>.<name>.loop`: iterated tensors are scan inputs (their axis given by
-    `scan_input_axes`), stacked values scan outputs (`scan_output_axes`), so a parser can map them to
-    ILoop iterators and concatenating loop outputs directly; T is the scan inputs' length."""
+    `scan_input_axes`, reversed ones by `scan_input_directions`), stacked values scan outputs
+    (`scan_output_axes`, `scan_output_directions`), so a parser can map them to ILoop iterators
+    (reverse ones too) and concatenating (or REVERSE) loop outputs directly; T is the scan inputs'
+    length."""
 
     def __init__(self, g: OnnxGraph, name: str) -> None:
         self.g, self.name = g, name
         self.body = _Scope()
         self.states = []
         self.scans = []
-        self.inputs: list[tuple[OnnxTensor, OnnxTensor, int]] = []  # (outer tensor, body element, axis)
+        #: (outer tensor, body element, axis, reverse)
+        self.inputs: list[tuple[OnnxTensor, OnnxTensor, int, bool]] = []
 
-    def iterate(self, tensor: OnnxTensor, axis: int, name: str) -> OnnxTensor:
+    def iterate(self, tensor: OnnxTensor, axis: int, name: str, reverse: bool = False) -> OnnxTensor:
         element = OnnxTensor(self.g._name(name), tensor.dtype, tensor.shape[:axis] + tensor.shape[axis + 1 :])
-        self.inputs.append((tensor, element, axis))
+        self.inputs.append((tensor, element, axis, reverse))
         return element
 
     def recurrence(self, initial: OnnxTensor, name: str) -> OnnxTensor:
@@ -370,12 +373,12 @@ class OnnxScan(Loop):
         entry = next(e for e in self.states if e[1] is state)
         entry[2] = value
 
-    def stacked(self, value: OnnxTensor, axis: int, name: str) -> OnnxTensor:
+    def stacked(self, value: OnnxTensor, axis: int, name: str, reverse: bool = False) -> OnnxTensor:
         steps = STEPS if self.g.steps is None else self.g.steps
         result = OnnxTensor(
             self.g._name(name), value.dtype, (*value.shape[:axis], steps, *value.shape[axis:])
         )
-        self.scans.append((value, result, axis))
+        self.scans.append((value, result, axis, reverse))
         return result
 
     def last(self, state: OnnxTensor, name: str) -> OnnxTensor:
@@ -402,7 +405,7 @@ class OnnxScan(Loop):
                 raise SpecError(f"onnx target: loop {self.name}: state {state.name} has no next value")
             body_outputs.append(nxt)
             finals.append(final.name if final else g._name(f"{self.name}.state{i}.final"))
-        for i, (value, _result, _axis) in enumerate(self.scans):
+        for i, (value, _result, _axis, _reverse) in enumerate(self.scans):
             if any(t is value for t in body_outputs):  # a body output is listed once; copy the value
                 copy = OnnxTensor(g._name(f"{self.name}.scan{i}"), value.dtype, value.shape)
                 nodes.append(helper.make_node("Identity", [value.name], [copy.name], name=copy.name))
@@ -411,19 +414,25 @@ class OnnxScan(Loop):
         body = helper.make_graph(
             nodes,
             f"{g.prefix}.{self.name}.body",
-            [*(info(s[1]) for s in self.states), *(info(e) for _, e, _ in self.inputs)],
+            [*(info(s[1]) for s in self.states), *(info(e) for _, e, _, _ in self.inputs)],
             [info(t) for t in body_outputs],
         )
+        directions = {}  # written only where a direction is reversed (the default is all forward)
+        if any(r for *_, r in self.inputs):
+            directions["scan_input_directions"] = [int(r) for *_, r in self.inputs]
+        if any(r for *_, r in self.scans):
+            directions["scan_output_directions"] = [int(r) for *_, r in self.scans]
         g.nodes.append(
             helper.make_node(
                 "Scan",
-                [*(s[0].name for s in self.states), *(t.name for t, _, _ in self.inputs)],
-                [*finals, *(r.name for _, r, _ in self.scans)],
+                [*(s[0].name for s in self.states), *(t.name for t, *_ in self.inputs)],
+                [*finals, *(r.name for _, r, *_ in self.scans)],
                 name=f"{g.prefix}.{self.name}.loop",
                 body=body,
                 num_scan_inputs=len(self.inputs),
-                scan_input_axes=[a for _, _, a in self.inputs],
-                scan_output_axes=[a for _, _, a in self.scans],
+                scan_input_axes=[a for _, _, a, _ in self.inputs],
+                scan_output_axes=[a for _, _, a, _ in self.scans],
+                **directions,
             )
         )
 

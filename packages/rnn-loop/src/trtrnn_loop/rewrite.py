@@ -1,12 +1,12 @@
 """`rewrite`: every RNN/GRU/LSTM node of a whole ONNX model replaced by trtrnn's lowering, as ONNX nodes.
 
 Each node becomes what `lowering.lower` builds on the ONNX target (`onnx_target`): the input
-projection of all steps as one MatMul outside, one Scan (an ONNX loop) per node whose body holds the one fused
-recurrent MatMul of all gates and both directions, masks / ReverseSequence for sequence_lens
-(SEMANTICS §5). Everything else in the model is left as it was: graph inputs and outputs keep their
-names, types and shapes, the node's outputs keep their names, dynamic batch and sequence length stay
-dynamic. The result is a plain ONNX model (TensorRT's parser, trtexec, onnxruntime); it needs no
-trtrnn at run time.
+projection of all steps as one MatMul outside, one Scan (an ONNX loop) per node whose body holds the
+one fused recurrent MatMul of all gates and both directions, the backward direction read and written
+by reversed scan inputs and outputs (`reverse_iterators`), step masks for sequence_lens (SEMANTICS §5).
+Everything else in the model is left as it was: graph inputs and outputs keep their names, types and
+shapes, the node's outputs keep their names, dynamic batch and sequence length stay dynamic. The
+result is a plain ONNX model (TensorRT's parser, trtexec, onnxruntime); it needs no trtrnn at run time.
 
 A node is imported with core's `trtrnn.onnx_io.node_spec` (the importer's rules) and refused where the
 lowering does not build the spec's features yet (`lowering.NOT_YET_LOWERED`); `keep_unsupported`
@@ -27,6 +27,7 @@ from trtrnn.errors import ShapeError, SpecError
 from trtrnn.spec import RNNSpec
 from trtrnn_loop.lowering import NOT_YET_LOWERED, lower
 from trtrnn_loop.onnx_target import MIN_OPSET, OnnxGraph, OnnxTensor
+from trtrnn_loop.padding import MIN_HIDDEN
 
 if TYPE_CHECKING:
     import onnx
@@ -104,14 +105,20 @@ def plan(model: onnx.ModelProto | str | Path | bytes, *, keep_unsupported: bool 
 
 
 def rewrite(
-    model: onnx.ModelProto | str | Path | bytes, *, keep_unsupported: bool = False, allow_none: bool = False
+    model: onnx.ModelProto | str | Path | bytes,
+    *,
+    keep_unsupported: bool = False,
+    allow_none: bool = False,
+    min_hidden: int = MIN_HIDDEN,
 ) -> RewriteResult:
     """`model` with every RNN/GRU/LSTM node of its main graph replaced by trtrnn's lowering.
 
     Raises ModelError when the model has no RNN node (unless `allow_none`: then it comes back
     unchanged) and SpecError naming node and attribute for a node the lowering cannot build (unless
     `keep_unsupported`: then the node is kept as it was). The opset is raised to MIN_OPSET only
-    where it is lower (with onnx's version converter), and `notes` says so.
+    where it is lower (with onnx's version converter), and `notes` says so. Hidden sizes below
+    `min_hidden` are lowered padded with exactly-neutral units (`trtrnn_loop.padding`: TensorRT's
+    builder stalls on tinier loop states through the parser too); `min_hidden=1` does not pad.
     """
     import onnx
 
@@ -148,7 +155,9 @@ def rewrite(
     replaced: dict[int, tuple[list, list]] = {}
     for p in plans:
         if p.action == "lower":
-            replaced[p.index] = _lower_node(graph.node[p.index], p.spec, types, _prefix(p, taken), opset)
+            replaced[p.index] = _lower_node(
+                graph.node[p.index], p.spec, types, _prefix(p, taken), opset, min_hidden
+            )
     new_nodes = []
     for i, node in enumerate(graph.node):
         if i in replaced:
@@ -234,7 +243,9 @@ def _input(node: Any, position: int) -> str:
     return node.input[position] if len(node.input) > position else ""
 
 
-def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str, opset: int) -> tuple[list, list]:
+def _lower_node(
+    node: Any, spec: RNNSpec, types: dict, prefix: str, opset: int, min_hidden: int
+) -> tuple[list, list]:
     """The nodes and initializers replacing `node`; its outputs keep their names."""
     from onnx import helper
 
@@ -263,7 +274,7 @@ def _lower_node(node: Any, spec: RNNSpec, types: dict, prefix: str, opset: int) 
     inputs = RNNInputs(
         x, lens, state(5, "initial_h"), state(6, "initial_c") if spec.op.name == "LSTM" else None
     )
-    out = lower(g, spec, inputs, dynamic_steps=t is None)
+    out = lower(g, spec, inputs, dynamic_steps=t is None, min_hidden=min_hidden, reverse_iterators=True)
     y = g.reshape(out.output, (0, 0, k, h), "Y.split_directions")  # [B, T, K, H]
     results = [y if layout else g.transpose(y, (1, 2, 0, 3), "Y")]
     for value, what in ((out.hidden, "Y_h"), (out.cell, "Y_c")):

@@ -212,8 +212,8 @@ class TrtLoop(Loop):
         g.name_layer(trip, f"{name}.trip_limit")
         self._recurrences: list[tuple[Tensor, object]] = []
 
-    def iterate(self, tensor: Tensor, axis: int, name: str) -> Tensor:
-        return self.g.named(self.layer.add_iterator(tensor, axis), name)
+    def iterate(self, tensor: Tensor, axis: int, name: str, reverse: bool = False) -> Tensor:
+        return self.g.named(self.layer.add_iterator(tensor, axis, reverse), name)
 
     def recurrence(self, initial: Tensor, name: str) -> Tensor:
         layer = self.layer.add_recurrence(initial)
@@ -225,8 +225,9 @@ class TrtLoop(Loop):
         layer = next(layer for s, layer in self._recurrences if s is state)
         layer.set_input(1, value)
 
-    def stacked(self, value: Tensor, axis: int, name: str) -> Tensor:
-        layer = self.layer.add_loop_output(value, self.g.trt.LoopOutput.CONCATENATE, axis)
+    def stacked(self, value: Tensor, axis: int, name: str, reverse: bool = False) -> Tensor:
+        kind = self.g.trt.LoopOutput.REVERSE if reverse else self.g.trt.LoopOutput.CONCATENATE
+        layer = self.layer.add_loop_output(value, kind, axis)
         layer.set_input(1, self.steps)
         return self.g.named(layer, name)
 
