@@ -9,6 +9,8 @@ parsed network (evaluated tier).
 
 from __future__ import annotations
 
+import functools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +203,37 @@ def test_evaluated_parsed_network_matches_onnxruntime_on_the_original(name):
     want = _oracle(name, model, feeds)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
+
+
+@functools.cache
+def _bench_rewrite():
+    """benchmarks/bench_rewrite.py of this checkout, as a module."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_rewrite.py"
+    if not path.exists():
+        pytest.skip("not a checkout: no benchmarks/bench_rewrite.py")
+    spec = importlib.util.spec_from_file_location("bench_rewrite", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_rewrite"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_trt
+@pytest.mark.parametrize(
+    "name", ["ocr_conv_bilstm", "gru_stack_h0", "tagger_emb_bigru_rnn", "seqlens_bilstm"]
+)
+def test_loop_flops_are_the_bound_read_off_the_nodes(name):
+    """Per step the parser's loops multiply x.W and h.R, ours only h.R (x.W hoisted): the ratio of the
+    parsed networks' loop matmul FLOPs is sum(D*G*H*H) / sum(D*G*H*(E+H)) over the model's nodes,
+    exactly (with H below 8 counted at 8, the padding). The bound comes from W's and R's dims alone."""
+    bench = _bench_rewrite()
+    original = _load(name)
+    theirs, ours = bench.structure(original), bench.structure(rewrite(original).model)
+    bound = bench.flop_bound(original)
+    assert ours.body_mflop / theirs.body_mflop == pytest.approx(bound.padded, rel=1e-12)
+    assert (bound.padded == bound.exact) == (name != "seqlens_bilstm")  # its H=6 is padded to 8
 
 
 @needs_trt
