@@ -83,11 +83,9 @@ def lower(
     iterator over the projection, a reversed loop output) instead of running forward over a
     time-reversed copy of the input; its steps beyond a length are then the first it sees, and the
     step masks leave its state at the initial one through them (no ReverseSequence at all). Measured
-    on TensorRT-RTX 1.7 (bench_rewrite.py): through the ONNX parser with a dynamic T this builds in
-    the parser's time with 0.86-1.01x its engine bytes, where the reversed copies gave 1.3-1.7x and
-    1.65-1.77x (the builder unrolled that loop 8 times); on add_rnn's static-T networks it is the
-    other way round (bidirectional LSTM H=256 T=64: 1.27x the build time, 1.02x the bytes), so
-    add_rnn keeps the reversed copies.
+    on TensorRT-RTX 1.7: through the ONNX parser with a dynamic T this builds faster and smaller (the
+    builder unrolled the loop over reversed copies 8 times: bench_rewrite.py), with add_rnn's static
+    T slower (bench_loop.py --reverse-iterators), so add_rnn keeps the reversed copies.
     """
     spec.validate()
     x = inputs.input
