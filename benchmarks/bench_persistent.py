@@ -6,7 +6,11 @@ launch work is not on the clock), median of --repeat runs, in µs per time step 
 stack, input projections included, divided by T):
 - cudnn: `torch.nn.LSTM/GRU/RNN` in float32; whether TF32 is on is printed and recorded;
 - persistent: per stack layer, the input projection as one torch GEMM (what the network's matmul
-  does) + the plugin's `enqueue` (one persistent kernel, both directions) on torch's stream;
+  does) + the plugin's `enqueue` (one persistent kernel, both directions) on torch's stream; the
+  projection in exact float32 (`persistent`, as an engine built with `--no-tf32`) and with TF32
+  operands (`persistent_tf32_projection`, TensorRT's default BuilderFlag.TF32; the recurrence
+  itself is float32 either way); at batch 1 also with the unit layout (`unit_layout`, a warp per
+  hidden unit: what the split layout replaced there, `TRTRNN_PERSISTENT_LAYOUT=unit`);
 - loop_graph: one GEMM + the pointwise ops per step and direction, captured in one CUDA graph (a
   proxy for an ILoop engine).
 Errors (`max_abs`) are against the same module in float64. Without a GPU, torch or cuda-python it
@@ -105,9 +109,14 @@ def module_for(op: str, h: int, layers: int, bi: bool):
 
 
 class Persistent:
-    """The persistent path on torch tensors: per layer, projection GEMM + the plugin's enqueue."""
+    """The persistent path on torch tensors: per layer, projection GEMM + the plugin's enqueue.
 
-    def __init__(self, spec, x, weights: str, units: int = 0) -> None:
+    `tf32` gives the projection GEMM TF32 operands; `layout` sets TRTRNN_PERSISTENT_LAYOUT for
+    this path's launches (None: the planner's choice)."""
+
+    def __init__(
+        self, spec, x, weights: str, units: int = 0, *, tf32: bool = False, layout: str | None = None
+    ) -> None:
         import torch
 
         from trtrnn_persistent import pack, pipeline
@@ -128,10 +137,17 @@ class Persistent:
             self.stacks.append((wt, bias, r.contiguous(), rb, y, hn, cn))
         self.workspace = torch.empty(self.layer.workspace_bytes(n), dtype=torch.uint8, device=dev)
         self.plan = None
+        self.tf32, self.layout = tf32, layout
 
     def __call__(self):
+        import os
+
         import torch
 
+        torch.backends.cuda.matmul.allow_tf32 = self.tf32
+        os.environ.pop("TRTRNN_PERSISTENT_LAYOUT", None)
+        if self.layout:
+            os.environ["TRTRNN_PERSISTENT_LAYOUT"] = self.layout
         stream = torch.cuda.current_stream().cuda_stream
         inp = self.x
         n, t = inp.shape[0], inp.shape[1]
@@ -142,6 +158,8 @@ class Persistent:
             ptrs = [xproj.data_ptr(), r.data_ptr(), rb.data_ptr()]
             self.plan = self.layer.enqueue(dims, ptrs, outs, self.workspace.data_ptr(), stream)
             inp = y
+        torch.backends.cuda.matmul.allow_tf32 = False
+        os.environ.pop("TRTRNN_PERSISTENT_LAYOUT", None)
         return inp
 
 
@@ -240,6 +258,14 @@ def run(args) -> dict:
                           "variant": plan.variant.name, "shared_bytes": plan.shared_bytes},
                 )  # fmt: skip
                 fns["persistent"] = persistent
+                tf32_path = Persistent(spec, x, weights, tf32=True)
+                entry["tf32_projection_max_abs"] = float((tf32_path() - ref).abs().max())
+                fns["persistent_tf32_projection"] = tf32_path
+                if b == 1 and persistent.plan.variant.split:
+                    unit = Persistent(spec, x, weights, layout="unit")
+                    entry["unit_layout_max_abs"] = float((unit() - ref).abs().max())
+                    entry["unit_layout_variant"] = unit.plan.variant.name
+                    fns["unit_layout"] = unit
             except Exception as exc:  # recorded, not hidden: a size that does not fit says why
                 entry.update(max_abs=None, error=f"{type(exc).__name__}: {exc}")
             if weights == "float32" and h <= 1024:
@@ -249,11 +275,14 @@ def run(args) -> dict:
                 entry["loop_graph_max_abs"] = float((out - ref).abs().max())
                 fns["loop_graph"] = replay
             medians = dict(zip(fns, timed_together(list(fns.values()), args.repeat)))
-            for name in ("cudnn", "persistent", "loop_graph"):
+            for name in ("cudnn", "persistent", "persistent_tf32_projection", "unit_layout", "loop_graph"):
                 us = medians.get(name)
                 entry[f"{name}_us_per_step"] = None if us is None else round(us / t, 3)
             if "persistent" in medians:
                 entry["speedup_vs_cudnn"] = round(medians["cudnn"] / medians["persistent"], 2)
+                entry["speedup_tf32_projection_vs_cudnn"] = round(
+                    medians["cudnn"] / medians["persistent_tf32_projection"], 2
+                )
         cases.append(entry)
         print(json.dumps(entry), flush=True)
     sweep = []
@@ -292,7 +321,7 @@ def run(args) -> dict:
 
 def table(report: dict) -> str:
     head = ["op", "T", "B", "H", "layers", "bi", "weights", "cuDNN µs/step", "persistent µs/step", "×cuDNN"]
-    head += ["loop graph µs/step", "max abs"]
+    head += ["TF32 projection µs/step", "×cuDNN", "unit layout µs/step", "loop graph µs/step", "max abs"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in report["cases"]:
         p = c.get("persistent_us_per_step")
@@ -301,10 +330,43 @@ def table(report: dict) -> str:
         lines.append(
             f"| {c['op']} | {c['T']} | {c['B']} | {c['H']} | {c['layers']} | {bi} "
             f"| {c['weights']} | {c['cudnn_us_per_step']} | {p if p is not None else c.get('error', '')} "
-            f"| {c.get('speedup_vs_cudnn', '')} | {c.get('loop_graph_us_per_step') or ''} "
+            f"| {c.get('speedup_vs_cudnn', '')} | {c.get('persistent_tf32_projection_us_per_step') or ''} "
+            f"| {c.get('speedup_tf32_projection_vs_cudnn', '')} | {c.get('unit_layout_us_per_step') or ''} "
+            f"| {c.get('loop_graph_us_per_step') or ''} "
             f"| {err} |"
         )
     return "\n".join(lines)
+
+
+def targets(report: dict) -> list[dict]:
+    """Issue 14's targets, judged on this run's cases (both projection modes where one applies)."""
+    out = []
+
+    def find(op, b, h, layers=1):
+        for c in report["cases"]:
+            if (c["op"], c["B"], c["H"], c["layers"], c["weights"]) == (op, b, h, layers, "float32"):
+                return c
+        return None
+
+    for op, b, h, layers, want in (
+        ("LSTM", 1, 256, 1, 5.0),
+        ("GRU", 1, 256, 1, 5.0),
+        ("LSTM", 8, 256, 2, 4.0),
+    ):
+        c = find(op, b, h, layers)
+        if c and c.get("speedup_vs_cudnn"):
+            for key, mode in (("speedup_vs_cudnn", "fp32"), ("speedup_tf32_projection_vs_cudnn", "tf32")):
+                out.append({"target": f"{op} B{b} H{h} layers {layers}: >= {want}x cuDNN", "projection": mode,
+                            "value": c[key], "met": c[key] >= want})  # fmt: skip
+    for c in report["cases"]:
+        if c["B"] == 1 and c["H"] <= 1024 and c["weights"] == "float32" and c.get("persistent_us_per_step"):
+            for key, mode in (
+                ("persistent_us_per_step", "fp32"),
+                ("persistent_tf32_projection_us_per_step", "tf32"),
+            ):
+                out.append({"target": f"{c['op']} B1 H{c['H']} layers {c['layers']}: <= 1.5 µs/step",
+                            "projection": mode, "value": c[key], "met": c[key] <= 1.5})  # fmt: skip
+    return out
 
 
 def main() -> int:
@@ -319,8 +381,12 @@ def main() -> int:
         print(f"bench_persistent: skipped: {why}")
         return 0
     report = run(args)
+    report["targets"] = targets(report)
     print(f"cuDNN TF32: {'on' if report['cudnn_tf32'] else 'off'}; {report['device']}")
     print(table(report))
+    for t in report["targets"]:
+        verdict = "met   " if t["met"] else "MISSED"
+        print(f"{verdict} {t['target']} (projection {t['projection']}): {t['value']}")
     if args.json:
         from trtrnn_persistent.cache import write_atomic
 

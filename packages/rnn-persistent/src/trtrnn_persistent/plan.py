@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from trtrnn.enums import RNNOperation
 from trtrnn_persistent.errors import UnsupportedSizeError
-from trtrnn_persistent.variants import COLS, MAX_HIDDEN, Variant, variant_for
+from trtrnn_persistent.variants import COLS, MAX_HIDDEN, SPLIT_BUCKETS, Variant, variant_for
 
 #: CTAs per direction to aim for, by batch: measured on an H200 (`bench_persistent.py --sweep`, LSTM
 #: T128, µs/step): at batch 1 the most CTAs (H512: 128 CTAs 1.27, 64 1.40; H256: 128 1.26, 64 1.26,
@@ -25,6 +25,9 @@ TARGET_CTAS = {1: 128, 2: 128}
 TARGET_CTAS_LARGE_BATCH = 32
 #: Warps a CTA has at least, so gathering h has enough loads in flight.
 MIN_WARPS = 4
+#: `TRTRNN_PERSISTENT_LAYOUT`: "auto" (the split layout at batch 1 where its grid fits, else a warp
+#: per unit) or "unit" (always a warp per unit; for comparisons).
+LAYOUTS = ("auto", "unit")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,14 @@ def plan(
     weights: str,
     device: DeviceLimits,
     units: int | None = None,
+    layout: str | None = None,
 ) -> Plan:
-    """The launch layout for one stack layer; UnsupportedSizeError saying which limit is exceeded."""
+    """The launch layout for one stack layer; UnsupportedSizeError saying which limit is exceeded.
+
+    At batch 1 with fp32 weights the split layout (`Variant.split`: columns over warps, cols / 4
+    units a CTA) is taken where one CTA per SM holds it; it beat a warp per unit at every H measured
+    (`bench_persistent.py`, reports/persistent-bench.json). Otherwise, or with `units` given, a
+    warp per unit."""
     if weights not in COLS:
         raise UnsupportedSizeError(f"weights: expected float32 or float16; got {weights!r}")
     variant = variant_for(op, hidden, weights)
@@ -77,10 +86,18 @@ def plan(
             f"hidden_size: {hidden} is above {MAX_HIDDEN[weights]}, the largest H whose {weights} "
             "recurrent weights the persistent kernel keeps in registers"
         )
-    per_direction = device.sm_count // directions
-    fewest = -(-hidden // per_direction)  # units per CTA for one CTA per SM
+    layout = layout or os.environ.get("TRTRNN_PERSISTENT_LAYOUT", "auto")
+    if layout not in LAYOUTS:
+        raise UnsupportedSizeError(f"TRTRNN_PERSISTENT_LAYOUT: expected one of {LAYOUTS}; got {layout!r}")
     if units is None:
         units = int(os.environ.get("TRTRNN_PERSISTENT_UNITS", "0"))
+    if batch == 1 and not units and layout == "auto" and (weights, variant.cols) in SPLIT_BUCKETS:
+        split = Variant(variant.cell, variant.cols, weights, split=True)
+        ctas = -(-hidden // split.split_units)
+        if ctas * directions <= device.sm_count:
+            return Plan(split, split.split_units, split.max_threads, ctas, directions, 0)
+    per_direction = device.sm_count // directions
+    fewest = -(-hidden // per_direction)  # units per CTA for one CTA per SM
     if not units:
         target = TARGET_CTAS.get(batch, TARGET_CTAS_LARGE_BATCH)
         units = min(-(-hidden // target), variant.max_threads // 32)

@@ -185,6 +185,59 @@ def _driver_version() -> str:
     return f"{found.group(1)} ({cuda})" if found else cuda
 
 
+#: Batch-1 shapes for `layout_check`: every cell, H around each split bucket's edges (and inside
+#: none: H=1), both directions, full and ragged lengths, initial states.
+LAYOUT_CONFIGS = [
+    dict(op=op, hidden_size=h, direction=direction, seq_lengths=lengths, states=states)
+    for op in ("LSTM", "GRU", "TANH", "RELU")
+    for h, direction, lengths, states in (
+        (1, "UNIDIRECTION", "full", False), (48, "BIDIRECTION", "ragged", True),
+        (100, "BIDIRECTION", "ragged", True), (256, "BIDIRECTION", "full", True),
+        (264, "BIDIRECTION", "ragged", True), (256, "UNIDIRECTION", "ragged", False),
+        (257, "UNIDIRECTION", "ragged", False), (300, "BIDIRECTION", "ragged", False),
+        (512, "UNIDIRECTION", "full", True), (700, "UNIDIRECTION", "ragged", True),
+        (1000, "UNIDIRECTION", "full", False), (1024, "UNIDIRECTION", "ragged", True),
+    )
+]  # fmt: skip
+
+
+def layout_check(runner: GpuRunner) -> list[dict]:
+    """Each LAYOUT_CONFIGS shape (batch 1, T 9, two stacked layers where H <= 512) run in both
+    layouts (`TRTRNN_PERSISTENT_LAYOUT` auto -> split where it fits, and unit), each judged against
+    the reference: the split layout is what batch 1 gets, the unit layout what it replaced."""
+    from trtrnn.conformance.cases import Case
+    from trtrnn.spec import RNNSpec
+
+    results = []
+    for i, options in enumerate(LAYOUT_CONFIGS):
+        layers = 2 if options["hidden_size"] <= 512 else 1
+        spec = RNNSpec.random(700 + i, max_seq_length=9, batch_shape=(1,), num_layers=layers, **options)
+        case = Case(f"layout-{i}", spec, spec.random_input(750 + i), "matrix")
+        for layout in ("auto", "unit"):
+            os.environ["TRTRNN_PERSISTENT_LAYOUT"] = layout
+            entry = {"config": {k: str(v) for k, v in options.items()}, "layers": layers, "layout": layout}
+            try:
+                limits = rt.device_limits(rt.ensure_context())
+                entry["variant"] = pipeline.layer_for(spec, weights_half=False).plan(1, limits).variant.name
+                got = pipeline.run(spec, case.x, runner)
+                cmp = compare(case.expected_outputs(), got, case.judged_by())
+                entry.update(status="pass" if cmp.ok else "fail", max_abs=float(cmp.max_abs))
+                if not cmp.ok:
+                    entry["detail"] = cmp.text()
+            except UnsupportedSizeError as exc:
+                entry.update(status="n/a", reason=str(exc))
+            except Exception as exc:
+                entry.update(status="fail", detail=f"{type(exc).__name__}: {exc}")
+            finally:
+                os.environ.pop("TRTRNN_PERSISTENT_LAYOUT", None)
+            results.append(entry)
+            if entry["status"] != "pass":
+                print(f"layout {entry}", flush=True)
+    counts = {s: sum(e["status"] == s for e in results) for s in ("pass", "fail", "n/a")}
+    print(f"layouts: {counts}", flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trtrnn_persistent gpu-proof")
     parser.add_argument("--out", default="reports/persistent-gpu.json")
@@ -212,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
     counts = {s: sum(e["status"] == s for e in entries) for s in ("pass", "fail", "n/a")}
     print(f"cases: {counts} in {time.perf_counter() - start:.1f} s", flush=True)
+    layouts = layout_check(runner)
     repeats = repeat_check(runner, args.repeats)
     trap = trap_check()
     print(f"trap: {trap}", flush=True)
@@ -226,12 +280,18 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m trtrnn_persistent gpu-proof " + " ".join(argv or sys.argv[1:]),
         "summary": counts,
         "cases": entries,
+        "batch1_layouts": layouts,
         "repeated_launches": repeats,
         "bounded_wait": trap,
     }
     write_atomic(Path(args.out), (json.dumps(report, indent=1) + "\n").encode())
     print(f"wrote {args.out}")
-    failed = counts["fail"] or any(r["status"] != "pass" for r in repeats) or trap["status"] != "pass"
+    failed = (
+        counts["fail"]
+        or any(r["status"] != "pass" for r in repeats)
+        or any(r["status"] == "fail" for r in layouts)
+        or trap["status"] != "pass"
+    )
     return 1 if failed else 0
 
 

@@ -26,6 +26,9 @@ BASE_REGISTERS = 64
 THREAD_GRANULE = 128
 REGISTERS_PER_SM = 65536
 MAX_THREADS_PER_CTA = 1024
+#: Buckets with a batch-1 split layout (`Variant.split`): fp32 weights, 2 units per row group of
+#: lanes and 64 columns per k, so cols / 4 units (warps) per CTA with cols / 2 weights per lane-row.
+SPLIT_BUCKETS = frozenset({("float32", 8), ("float32", 16), ("float32", 32)})
 #: Largest H each weight type can keep in registers (the last column bucket).
 MAX_HIDDEN = {w: 32 * cols[-1] for w, cols in COLS.items()}
 KERNEL_NAME = "persistent_rnn"
@@ -55,6 +58,7 @@ class Variant:
     cell: str
     cols: int
     weights: str = "float32"  # "float32" | "float16"
+    split: bool = False  # the batch-1 layout: columns split over the warps (RNN_SPLIT)
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -63,6 +67,8 @@ class Variant:
             raise ValueError(f"weights must be float32 or float16; got {self.weights!r}")
         if self.cols not in COLS[self.weights]:
             raise ValueError(f"cols {self.cols} is not a {self.weights} bucket {COLS[self.weights]}")
+        if self.split and (self.weights, self.cols) not in SPLIT_BUCKETS:
+            raise ValueError(f"the split layout has {sorted(SPLIT_BUCKETS)} only; got {self.name}")
 
     @property
     def gates(self) -> int:
@@ -82,15 +88,22 @@ class Variant:
         return padded * (2 if self.cols >= 32 else 8)
 
     @property
+    def split_units(self) -> int:
+        """Hidden units (= warps) of a CTA in the split layout: two per row group of lanes."""
+        return self.cols // 4
+
+    @property
     def max_threads(self) -> int:
         """Threads per CTA that the register file holds at one CTA per SM (the launch bound)."""
+        if self.split:
+            return 32 * self.split_units
         other = BASE_REGISTERS + self.cols // 2 + 8 * self.gates + self.reduced_values
         regs = -(-(self.weight_registers + other) // 8) * 8
         return min(MAX_THREADS_PER_CTA, REGISTERS_PER_SM // regs // THREAD_GRANULE * THREAD_GRANULE)
 
     @property
     def name(self) -> str:
-        return f"{self.cell}-c{self.cols}-w{self.weights[5:]}"
+        return f"{self.cell}-c{self.cols}-w{self.weights[5:]}" + ("-split" if self.split else "")
 
     def defines(self) -> dict[str, int]:
         return {
@@ -98,12 +111,14 @@ class Variant:
             "RNN_COLS": self.cols,
             "RNN_WHALF": int(self.weights == "float16"),
             "RNN_MAX_THREADS": self.max_threads,
+            "RNN_SPLIT": int(self.split),
         }
 
 
 def all_variants() -> list[Variant]:
     """Every variant the plugin can select: cells x weight types x column buckets."""
-    return [Variant(cell, cols, w) for cell in CELLS for w, buckets in COLS.items() for cols in buckets]
+    unit = [Variant(cell, cols, w) for cell in CELLS for w, buckets in COLS.items() for cols in buckets]
+    return unit + [Variant(cell, cols, w, split=True) for cell in CELLS for w, cols in sorted(SPLIT_BUCKETS)]
 
 
 def variant_for(op: RNNOperation, hidden: int, weights: str) -> Variant | None:

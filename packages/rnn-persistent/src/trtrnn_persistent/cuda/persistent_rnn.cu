@@ -5,6 +5,8 @@
 //   RNN_COLS          columns of h each lane multiplies (H <= 32 * RNN_COLS)
 //   RNN_WHALF         1: recurrent weights are float16 (widened to fp32 in the loop), 0: float32
 //   RNN_MAX_THREADS   __launch_bounds__: the register budget per thread follows from it
+//   RNN_SPLIT         1: the batch-1 layout (columns split over warps, see persistent_rnn below);
+//                     0: a warp per hidden unit (any batch)
 // xproj, states and outputs are float32 (a float16 network casts around the plugin); FLAG_RELU picks
 // RELU over TANH at run time.
 // No header is included: NVRTC without the CUDA toolkit's include dirs must compile it.
@@ -97,11 +99,11 @@ typedef float wreg_t;  // column lane + 32k
 // halves the values a lane holds (it keeps one half, its partner the other, each adds what it gets).
 // Afterwards lane L holds the total of value L / (32 / M).
 // (one level per template instance, so every index is a compile-time constant and v stays in registers)
-template <int M, int LVL>
+template <int M, int CG, int LVL>
 __device__ __forceinline__ void halve(float (&v)[M], int lane) {
     if constexpr ((1 << LVL) < M) {
         constexpr int half = M >> (LVL + 1);
-        constexpr int off = 16 >> LVL;
+        constexpr int off = (CG / 2) >> LVL;
         const bool upper = lane & off;
 #pragma unroll
         for (int i = 0; i < half; ++i) {
@@ -109,17 +111,71 @@ __device__ __forceinline__ void halve(float (&v)[M], int lane) {
             float keep = upper ? v[i + half] : v[i];
             v[i] = keep + __shfl_xor_sync(FULL, send, off);
         }
-        halve<M, LVL + 1>(v, lane);
+        halve<M, CG, LVL + 1>(v, lane);
     }
 }
 
-template <int M>
+// The same over groups of CG consecutive lanes (CG >= M, both powers of two): lane L holds the
+// total over its group of value (L % CG) / (CG / M).
+template <int M, int CG = 32>
 __device__ __forceinline__ float transpose_reduce(float (&v)[M], int lane) {
-    halve<M, 0>(v, lane);
+    halve<M, CG, 0>(v, lane);
     float r = v[0];
 #pragma unroll
-    for (int off = 16 / M; off > 0; off >>= 1) r += __shfl_xor_sync(FULL, r, off);
+    for (int off = CG / 2 / M; off > 0; off >>= 1) r += __shfl_xor_sync(FULL, r, off);
     return r;
+}
+
+// The cell: gate pre-activations (x.W + h.R parts, before the recurrent bias) -> h; c is updated
+// in place (LSTM). GRU's candidate gate adds Rb inside r * (.), as the semantics say.
+__device__ __forceinline__ float cell(const float (&pre)[NGATES], const float (&xb)[NGATES],
+                                      const float (&rb)[NGATES], float h_old, float& c, int flags) {
+#if RNN_CELL == G_LSTM
+    float ig = sigmoid_(xb[0] + pre[0] + rb[0]);
+    float fg = sigmoid_(xb[1] + pre[1] + rb[1]);
+    float cg = tanh_(xb[2] + pre[2] + rb[2]);
+    float og = sigmoid_(xb[3] + pre[3] + rb[3]);
+    c = fg * c + ig * cg;
+    return og * tanh_(c);
+#elif RNN_CELL == G_GRU
+    float z = sigmoid_(xb[0] + pre[0] + rb[0]);
+    float r_ = sigmoid_(xb[1] + pre[1] + rb[1]);
+    float n = tanh_(xb[2] + r_ * (pre[2] + rb[2]));
+    return (1.0f - z) * n + z * h_old;
+#else
+    float p = xb[0] + pre[0] + rb[0];
+    return (flags & FLAG_RELU) ? (p > 0.0f ? p : 0.0f) : tanh_(p);
+#endif
+}
+
+// Waits until every word of `v` (the lane's J exchange words at src[idx[j]], idx < 0: none) carries
+// `tag`, polling only the words not yet current; the whole warp leaves the loop at once
+// (__all_sync: a per-lane exit hung on Hopper, PERSISTENT.md). Traps after timeout_ns.
+template <int J>
+__device__ __forceinline__ void wait_words(u64 (&v)[J], const u64* src, const int (&idx)[J], u64 tag,
+                                           u64 timeout_ns) {
+#pragma unroll
+    for (int j = 0; j < J; ++j) v[j] = 0;  // tag 0: not yet read
+    u64 waited_since = 0;
+    unsigned int polls = 0;
+    while (true) {
+        bool ok = true;
+#pragma unroll
+        for (int j = 0; j < J; ++j) {
+            if ((v[j] >> 32) != tag) v[j] = idx[j] >= 0 ? ld_relaxed(src + idx[j]) : (tag << 32);
+        }
+#pragma unroll
+        for (int j = 0; j < J; ++j) ok = ok && (v[j] >> 32) == tag;
+        if (__all_sync(FULL, ok)) break;
+        if ((++polls & 63) == 0) {  // the clock is read rarely: it must not slow the poll
+            u64 now = global_ns();
+            if (waited_since == 0) {
+                waited_since = now;
+            } else if (now - waited_since > timeout_ns) {
+                __trap();  // a peer never published: fail the launch, never hang
+            }
+        }
+    }
 }
 
 // One step of this warp's unit for every sequence, BU sequences at a time: the mat-vec R.h over the
@@ -201,22 +257,10 @@ __device__ __forceinline__ void step_units(
         float h_old = st_h[warp * N + b];
         float h_new = h_old;
         if (act) {
+            float c = st_c[warp * N + b];
+            h_new = cell(pre, xb, rb, h_old, c, flags);
 #if RNN_CELL == G_LSTM
-            float ig = sigmoid_(xb[0] + pre[0] + rb[0]);
-            float fg = sigmoid_(xb[1] + pre[1] + rb[1]);
-            float cg = tanh_(xb[2] + pre[2] + rb[2]);
-            float og = sigmoid_(xb[3] + pre[3] + rb[3]);
-            float c_new = fg * st_c[warp * N + b] + ig * cg;
-            st_c[warp * N + b] = c_new;
-            h_new = og * tanh_(c_new);
-#elif RNN_CELL == G_GRU
-            float z = sigmoid_(xb[0] + pre[0] + rb[0]);
-            float r_ = sigmoid_(xb[1] + pre[1] + rb[1]);
-            float n = tanh_(xb[2] + r_ * (pre[2] + rb[2]));
-            h_new = (1.0f - z) * n + z * h_old;
-#else
-            float p = xb[0] + pre[0] + rb[0];
-            h_new = (flags & FLAG_RELU) ? (p > 0.0f ? p : 0.0f) : tanh_(p);
+            st_c[warp * N + b] = c;
 #endif
             st_h[warp * N + b] = h_new;
             y[((size_t)b * T + t) * KH + d * H + u] = h_new;
@@ -227,6 +271,11 @@ __device__ __forceinline__ void step_units(
     }
 }
 
+#ifndef RNN_SPLIT
+#define RNN_SPLIT 0
+#endif
+
+#if !RNN_SPLIT
 extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
     const float* __restrict__ xproj,   // [N, T, K, G, H]: W.x + Wb of every step, gate and direction
     const w_t* __restrict__ weights,  // [K, G, H, H]: R per direction and gate, row = unit
@@ -335,32 +384,16 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
             const u64 tag = (u64)s;
             // word i = base + (j * nwarps + warp) * 32 + lane: every warp takes part even when NH is small
             for (int base = 0; base < NH; base += nwarps * 32 * UNROLL_GATHER) {
+                // re-read only the words whose tag is not yet current: polling traffic through L2
+                // shrinks to what is still missing (every CTA polls every word of h)
                 u64 v[UNROLL_GATHER];
+                int idx[UNROLL_GATHER];
 #pragma unroll
-                for (int j = 0; j < UNROLL_GATHER; ++j) v[j] = 0;  // tag 0: not yet read
-                u64 waited_since = 0;
-                unsigned int polls = 0;
-                while (true) {
-                    // re-read only the words whose tag is not yet current: polling traffic through L2
-                    // shrinks to what is still missing (every CTA polls every word of h)
-                    bool ok = true;
-#pragma unroll
-                    for (int j = 0; j < UNROLL_GATHER; ++j) {
-                        int i = base + (j * nwarps + warp) * 32 + lane;
-                        if ((v[j] >> 32) != tag) v[j] = i < NH ? ld_relaxed(src + i) : (tag << 32);
-                    }
-#pragma unroll
-                    for (int j = 0; j < UNROLL_GATHER; ++j) ok = ok && (v[j] >> 32) == tag;
-                    if (__all_sync(FULL, ok)) break;
-                    if ((++polls & 63) == 0) {  // the clock is read rarely: it must not slow the poll
-                        u64 now = global_ns();
-                        if (waited_since == 0) {
-                            waited_since = now;
-                        } else if (now - waited_since > timeout_ns) {
-                            __trap();  // a peer never published: fail the launch, never hang
-                        }
-                    }
+                for (int j = 0; j < UNROLL_GATHER; ++j) {
+                    int i = base + (j * nwarps + warp) * 32 + lane;
+                    idx[j] = i < NH ? i : -1;
                 }
+                wait_words<UNROLL_GATHER>(v, src, idx, tag, timeout_ns);
 #pragma unroll
                 for (int j = 0; j < UNROLL_GATHER; ++j) {
                     int i = base + (j * nwarps + warp) * 32 + lane;
@@ -397,3 +430,142 @@ extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
         }
     }
 }
+#else  // RNN_SPLIT: batch 1, columns split over warps
+
+// A CTA serves SU = RNN_COLS / 4 hidden units with SU warps. Warp w multiplies its 128 columns
+// c = 128 w + SCG k + cg (k < RNN_COLS / 2) of every row (unit, gate) of the CTA; its lane
+// L = SCG rg + cg holds the weights of units 2 rg and 2 rg + 1 of the CTA (every gate) at those
+// columns, in registers for all T steps. Each lane polls 4 words of the warp's h(t-1) columns
+// straight from the exchange into registers and the warp passes them round with shuffles (no
+// shared-memory copy of h, no barrier before the mat-vec; every CTA still reads all of h from L2
+// once a step); each lane sums over its columns, the warp reduces over its SCG column groups, the
+// warps' partial sums meet in shared memory (one barrier a step) and warp w's lane 0 finishes unit
+// w of the CTA. The unit layout reads all of h from shared memory in every warp.
+#define SU (RNN_COLS / 4)
+#define SCG (64 / SU)
+#define SCPL (RNN_COLS / 2)
+#define SLD 4                          // h words a lane loads: 128 columns of a warp / 32 lanes
+#define SV (2 * NGATES)                // values a lane sums: 2 units x gates
+#define SVP (NGATES == 1 ? 2 : 8)      // ... padded to a power of two for the reduction
+#define SROWS (SU * NGATES)            // rows of the CTA: unit-major, gate-minor
+
+extern "C" __global__ void __launch_bounds__(RNN_MAX_THREADS, 1) persistent_rnn(
+    const float* __restrict__ xproj,   // [1, T, K, G, H]
+    const w_t* __restrict__ weights,  // [K, G, H, H]
+    const float* __restrict__ rbias,  // [K, G, H]
+    const int* __restrict__ lengths,  // [1] or null
+    const float* __restrict__ h0,      // [1, K, H] or null
+    const float* __restrict__ c0,      // [1, K, H] or null
+    float* __restrict__ y,             // [1, T, K*H]
+    float* __restrict__ hn,            // [1, K, H]
+    float* __restrict__ cn,            // [1, K, H] or null
+    u64* exchange,                    // [2, K, 1, H], zeroed before the launch
+    int N, int T, int H, int K, int units, int flags, u64 timeout_ns, int stall_cta) {
+    __shared__ float part[2][SU][SROWS];  // the warps' partial sums, double-buffered by step
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const int rg = lane / SCG, cg = lane % SCG;
+    const int nb = gridDim.x / K;
+    const int d = blockIdx.x / nb;
+    const int base_unit = (blockIdx.x % nb) * SU;
+    const int u = base_unit + warp;  // the unit this warp finishes
+    const bool computes = u < H;
+
+    int col[SCPL];  // the columns this lane multiplies (-1: beyond H)
+#pragma unroll
+    for (int k = 0; k < SCPL; ++k) {
+        int c = 128 * warp + SCG * k + cg;
+        col[k] = c < H ? c : -1;
+    }
+    int word[SLD];  // the h words this lane loads for the warp
+#pragma unroll
+    for (int q = 0; q < SLD; ++q) {
+        int c = 128 * warp + 32 * q + lane;
+        word[q] = c < H ? c : -1;
+    }
+    float w[2][NGATES][SCPL];
+#pragma unroll
+    for (int uu = 0; uu < 2; ++uu) {
+        const int row_unit = base_unit + 2 * rg + uu;
+#pragma unroll
+        for (int g = 0; g < NGATES; ++g)
+#pragma unroll
+            for (int k = 0; k < SCPL; ++k)
+                w[uu][g][k] = (row_unit < H && col[k] >= 0)
+                                  ? weights[((size_t)(d * NGATES + g) * H + row_unit) * H + col[k]]
+                                  : 0.0f;
+    }
+    float rb[NGATES];
+#pragma unroll
+    for (int g = 0; g < NGATES; ++g) rb[g] = computes ? rbias[(d * NGATES + g) * H + u] : 0.0f;
+    float h_state = computes && h0 ? h0[d * H + u] : 0.0f;
+    float c_state = computes && c0 ? c0[d * H + u] : 0.0f;
+    int len = lengths ? lengths[0] : T;
+    len = len < 0 ? 0 : (len > T ? T : len);
+    const size_t tstride = (size_t)K * NGATES * H;
+    const int KH = K * H;
+
+    for (int s = 0; s < T; ++s) {
+        if (s >= len) {  // the sequence has ended: zeros only, no exchange
+            if (computes && lane == 0) y[(size_t)s * KH + d * H + u] = 0.0f;
+            continue;
+        }
+        const int t = d == 0 ? s : len - 1 - s;
+        float xb[NGATES];
+#pragma unroll
+        for (int g = 0; g < NGATES; ++g)
+            xb[g] = (computes && lane == 0) ? xproj[(size_t)t * tstride + (d * NGATES + g) * H + u] : 0.0f;
+
+        float hw[SLD];
+        if (s == 0) {
+#pragma unroll
+            for (int q = 0; q < SLD; ++q) hw[q] = (h0 && word[q] >= 0) ? h0[d * H + word[q]] : 0.0f;
+        } else {
+            u64 v[SLD];
+            wait_words<SLD>(v, exchange + ((size_t)((s - 1) & 1) * K + d) * H, word, (u64)s, timeout_ns);
+#pragma unroll
+            for (int q = 0; q < SLD; ++q) hw[q] = __uint_as_float((unsigned int)v[q]);
+        }
+        // column SCG k + cg of the warp was loaded by lane (SCG k + cg) % 32 as its word (SCG k) / 32
+        float hv[SCPL];
+#pragma unroll
+        for (int k = 0; k < SCPL; ++k)
+            hv[k] = SCG == 32 ? hw[k] : __shfl_sync(FULL, hw[SCG * k / 32], (SCG * k) % 32 + cg);
+
+        float acc[SVP];
+#pragma unroll
+        for (int i = 0; i < SVP; ++i) acc[i] = 0.0f;
+#pragma unroll
+        for (int k = 0; k < SCPL; ++k)
+#pragma unroll
+            for (int uu = 0; uu < 2; ++uu)
+#pragma unroll
+                for (int g = 0; g < NGATES; ++g) acc[uu * NGATES + g] = fmaf(w[uu][g][k], hv[k], acc[uu * NGATES + g]);
+        const float r = transpose_reduce<SVP, SCG>(acc, lane);
+        const int m = cg / (SCG / SVP);  // the value this lane now holds the warp's total of
+        if (cg % (SCG / SVP) == 0 && m < SV) part[s & 1][warp][rg * SV + m] = r;
+        __syncthreads();
+
+        // warp `warp` finishes its unit: lane g sums gate g over the warps, lane 0 does the cell
+        float tot = 0.0f;
+        if (lane < NGATES) {
+#pragma unroll
+            for (int w2 = 0; w2 < SU; ++w2) tot += part[s & 1][w2][warp * NGATES + lane];
+        }
+        float pre[NGATES];
+#pragma unroll
+        for (int g = 0; g < NGATES; ++g) pre[g] = __shfl_sync(FULL, tot, g);
+        if (computes && lane == 0) {
+            h_state = cell(pre, xb, rb, h_state, c_state, flags);
+            y[(size_t)t * KH + d * H + u] = h_state;
+            if (!(stall_cta == (int)blockIdx.x && s == 1))  // the bounded-wait test's fault
+                st_relaxed(exchange + ((size_t)(s & 1) * K + d) * H + u,
+                           ((u64)(s + 1) << 32) | __float_as_uint(h_state));
+        }
+    }
+    if (computes && lane == 0) {
+        hn[d * H + u] = h_state;
+        if (cn) cn[d * H + u] = c_state;
+    }
+}
+#endif
