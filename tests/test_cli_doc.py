@@ -81,14 +81,14 @@ def normalized(line: str) -> str:
 def make_files(folder: Path) -> None:
     """The inputs of the doc's sessions: lstm.npz (the spec `build` shows), bad.json, gru_state_dict.npz,
     gru_lbr0.onnx (rnn-loop's committed test model) and gru_runtime_w.onnx (it, with W a graph input)."""
-    # made by a fresh interpreter, as a user would: this process' earlier tests must not shape the file
-    script = (
-        "from trtrnn.spec import RNNSpec; from trtrnn.specfile import save_spec; "
-        "s = RNNSpec.random(0, op='LSTM', hidden_size=8, max_seq_length=5, num_layers=2, "
-        "direction='BIDIRECTION', batch_shape=(3,), states=True); "
-        "save_spec('lstm.npz', s, s.random_input(1))"
-    )
-    subprocess.run([sys.executable, "-c", script], cwd=folder, check=True, timeout=600)
+    from trtrnn.spec import RNNSpec
+    from trtrnn.specfile import save_spec
+
+    spec = RNNSpec.random(
+        0, op="LSTM", hidden_size=8, max_seq_length=5, num_layers=2, direction="BIDIRECTION",
+        batch_shape=(3,), states=True,
+    )  # fmt: skip
+    save_spec(folder / "lstm.npz", spec, spec.random_input(1))
     (folder / "bad.json").write_text("{bad json")
     with np.load(ROOT / "packages" / "core" / "tests" / "fixtures" / "torch_rnn.npz") as data:
         state = {k.split("/")[-1]: data[k] for k in data.files if k.startswith("gru/sd/")}

@@ -86,3 +86,13 @@ def test_compile_cli_fails_on_a_bad_arch():
         text=True,
     )
     assert done.returncode != 0 and "arch" in (done.stdout + done.stderr)
+
+
+def test_compiling_leaves_the_interpreters_cached_bytes_alone():
+    # NVRTC writes its log into the buffer it is given; an empty log has size 1, and `b" " * 1` is
+    # CPython's cached b" ": it once read b"\0" for the rest of the process (print separators and
+    # numpy's .npy header padding came out as NULs). Indexing reads the object's content.
+    cubin, log = nvrtc.compile_with_log(Variant("RNN", 2), "sm_90")
+    assert cubin[:4] == b"\x7fELF" and log == ""  # the empty log is the case that wrote through
+    space = " "
+    assert bytes([32])[0] == 32 and space.encode()[0] == 32 and b" "[0] == 32

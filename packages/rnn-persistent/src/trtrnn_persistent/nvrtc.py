@@ -74,17 +74,20 @@ def compile_with_log(
         opts = [o.encode() for o in options(variant, arch)] + ([b"--ptxas-options=-v"] if verbose else [])
         (result,) = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)
         (size,) = _check(nvrtc.nvrtcGetProgramLogSize(prog), "log size")
-        raw = b" " * size
+        # NVRTC writes into the buffer: a mutable one. `b" " * size` would be written through, and
+        # for an empty log (size 1) that is CPython's cached b" ", which then reads b"\0" in the
+        # whole process (every print separator and numpy's .npy header padding became NULs).
+        raw = bytearray(size)
         _check(nvrtc.nvrtcGetProgramLog(prog, raw), "log")
-        log = raw.rstrip(b"\0 ").decode(errors="replace").strip()
+        log = bytes(raw).rstrip(b"\0 ").decode(errors="replace").strip()
         if int(result) != 0:
             raise KernelCompileError(
                 f"NVRTC could not compile variant {variant.name} for {arch} ({result!r}):\n{log}"
             )
         (size,) = _check(nvrtc.nvrtcGetCUBINSize(prog), "CUBIN size")
-        cubin = b" " * size
+        cubin = bytearray(size)
         _check(nvrtc.nvrtcGetCUBIN(prog, cubin), "CUBIN")
-        return cubin, log
+        return bytes(cubin), log
     finally:
         nvrtc.nvrtcDestroyProgram(prog)
 
