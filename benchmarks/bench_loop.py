@@ -54,6 +54,7 @@ class Measure:
     body_mflop: float
     network_layers: int
     build_seconds: float
+    engine_bytes: int
 
 
 def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
@@ -61,11 +62,11 @@ def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
     builder, network = make()
     bodies = list(loop_bodies(network).values())
     flop = sum(matmul_flop(network.get_layer(i)) for b in bodies for i in b.indices)
-    times = []
+    times, blob = [], b""
     for _ in range(repeat):
         builder, network = make()
         start = time.perf_counter()
-        serialize_network(builder, network)
+        blob = serialize_network(builder, network)
         times.append(time.perf_counter() - start)
     return Measure(
         loops=len(bodies),
@@ -74,6 +75,7 @@ def measure(make: Callable[[], tuple[object, object]], repeat: int) -> Measure:
         body_mflop=flop / 1e6,
         network_layers=network.num_layers,
         build_seconds=statistics.median(times),
+        engine_bytes=len(blob),
     )
 
 
@@ -212,7 +214,8 @@ def main() -> None:
     )
     header = (
         f"{'op':<5} {'backend':<11} {'loops':>5} {'body layers':>11} {'/layer-dir':>10} "
-        f"{'matmuls/step/layer-dir':>22} {'loop MFLOP/step':>15} {'net layers':>10} {'build s':>8}"
+        f"{'matmuls/step/layer-dir':>22} {'loop MFLOP/step':>15} {'net layers':>10} {'build s':>8} "
+        f"{'engine bytes':>12}"
     )
     rows, ratios = [header, "-" * len(header)], []
     for op in args.ops:
@@ -227,13 +230,14 @@ def main() -> None:
             rows.append(
                 f"{spec.op.name:<5} {name:<11} {m.loops:>5} {m.body_layers:>11} {m.body_layers / per:>10.1f} "
                 f"{m.body_matmuls / per:>22.2f} {m.body_mflop:>15.1f} {m.network_layers:>10} "
-                f"{m.build_seconds:>8.3f}"
+                f"{m.build_seconds:>8.3f} {m.engine_bytes:>12}"
             )
         ratios.append(
             f"{spec.op.name:<5} body layers {ours.body_layers / theirs.body_layers:.2f}x, "
             f"matmuls/step {ours.body_matmuls / theirs.body_matmuls:.2f}x, "
             f"loop MFLOP/step {ours.body_mflop / theirs.body_mflop:.2f}x, "
-            f"build time {ours.build_seconds / theirs.build_seconds:.2f}x  (rnn-loop / onnx-parser)"
+            f"build time {ours.build_seconds / theirs.build_seconds:.2f}x, "
+            f"engine bytes {ours.engine_bytes / theirs.engine_bytes:.2f}x  (rnn-loop / onnx-parser)"
         )
         print("\n".join(rows[-2:]) if len(rows) > 4 else "\n".join(rows), flush=True)
     print("\nratios (target: build time <= 1.0; one matmul per layer-direction per step):")
