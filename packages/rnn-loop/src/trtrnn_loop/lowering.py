@@ -85,7 +85,7 @@ def lower(
     step masks leave its state at the initial one through them (no ReverseSequence at all). Measured
     on TensorRT-RTX 1.7: through the ONNX parser with a dynamic T this builds faster and smaller (the
     builder unrolled the loop over reversed copies 8 times: bench_rewrite.py); with add_rnn's static
-    T it holds 6 more layers per body and 1.02-1.10x the engine bytes, no faster to build
+    T it holds 3 more layers per loop body and 1.02-1.10x the engine bytes, no faster to build
     (bench_loop.py --reverse-iterators), so add_rnn keeps the reversed copies.
     """
     spec.validate()
