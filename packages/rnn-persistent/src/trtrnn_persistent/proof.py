@@ -135,12 +135,13 @@ def repeat_check(runner: GpuRunner, repeats: int) -> list[dict]:
     return results
 
 
-def trap_child() -> int:
-    """Run a launch where CTA 0 never publishes step 1: must end with a CUDA error, not a hang."""
+def trap_child(batch: int) -> int:
+    """Run a launch where CTA 0 never publishes step 1: must end with a CUDA error, not a hang.
+    Batch 1 takes the split layout, batch 2 the unit layout: each has its own polling loop call."""
     from trtrnn.spec import RNNSpec
 
     os.environ["TRTRNN_PERSISTENT_TIMEOUT_MS"] = "200"
-    spec = RNNSpec.random(5, op="LSTM", hidden_size=256, max_seq_length=8, batch_shape=(2,))
+    spec = RNNSpec.random(5, op="LSTM", hidden_size=256, max_seq_length=8, batch_shape=(batch,))
     runner = GpuRunner(stall_cta=0)
     start = time.perf_counter()
     try:
@@ -152,8 +153,8 @@ def trap_child() -> int:
     return 1
 
 
-def trap_check(limit_s: float = 60.0) -> dict:
-    command = [sys.executable, "-m", "trtrnn_persistent", "gpu-proof", "--trap-child"]
+def trap_check(batch: int, limit_s: float = 60.0) -> dict:
+    command = [sys.executable, "-m", "trtrnn_persistent", "gpu-proof", "--trap-child", str(batch)]
     start = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=limit_s)
@@ -165,6 +166,7 @@ def trap_check(limit_s: float = 60.0) -> dict:
     ok = done.returncode == 0 and got.get("error")
     return {
         "status": "pass" if ok else "fail",
+        "batch": batch,
         "timeout_ms": 200,
         "error": got.get("error"),
         "seconds_in_child": got.get("seconds"),
@@ -243,10 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="reports/persistent-gpu.json")
     parser.add_argument("--repeats", type=int, default=25)
     parser.add_argument("--limit", type=int, default=0, help="only the first N cases (0 = all)")
-    parser.add_argument("--trap-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--trap-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.trap_child:
-        return trap_child()
+        return trap_child(args.trap_child)
     device = rt.ensure_context()
     runner = GpuRunner()
     cases = conformance_cases()
@@ -267,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cases: {counts} in {time.perf_counter() - start:.1f} s", flush=True)
     layouts = layout_check(runner)
     repeats = repeat_check(runner, args.repeats)
-    trap = trap_check()
-    print(f"trap: {trap}", flush=True)
+    traps = [trap_check(batch) for batch in (1, 2)]  # the split and the unit layout
+    print(f"trap: {traps}", flush=True)
     report = {
         "tier": "plugin enqueue on a GPU (no TensorRT engine): not the suite's executed tier",
         "device": rt.device_name(device),
@@ -282,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "cases": entries,
         "batch1_layouts": layouts,
         "repeated_launches": repeats,
-        "bounded_wait": trap,
+        "bounded_wait": traps,
     }
     write_atomic(Path(args.out), (json.dumps(report, indent=1) + "\n").encode())
     print(f"wrote {args.out}")
@@ -290,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         counts["fail"]
         or any(r["status"] != "pass" for r in repeats)
         or any(r["status"] == "fail" for r in layouts)
-        or trap["status"] != "pass"
+        or any(t["status"] != "pass" for t in traps)
     )
     return 1 if failed else 0
 
