@@ -351,6 +351,31 @@ def test_nodes_with_onnx_extensions_are_lowered_and_match_onnxruntime(name):
             np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
 
 
+@pytest.mark.parametrize("name", ["extended", "ocr_conv_bilstm"])
+def test_the_onnx_target_also_builds_add_rnns_time_reversed_copies(monkeypatch, name):
+    """One lowering, both structures on both targets: with `reverse_iterators=False` (add_rnn's) the
+    backward input is reversed before the Scan (ReverseSequence with lengths, a Slice of step -1
+    without) and its output after; onnxruntime still agrees, zero lengths and a reverse node included."""
+    from trtrnn_loop import lowering
+    from trtrnn_loop import rewrite as module
+
+    def copies(*args, **kwargs):
+        return lowering.lower(*args, **{**kwargs, "reverse_iterators": False})
+
+    monkeypatch.setattr(module, "lower", copies)
+    model = _load(name) if name != "extended" else _extended_model()
+    out = rewrite(model).model
+    reversing = {n.op_type for n in out.graph.node if n.name.endswith(("reverse_input", "reverse_output"))}
+    assert reversing == ({"ReverseSequence"} if name == "extended" else {"Slice"})
+    sizes = {"B": 3, "T": 5} if name == "extended" else CASES[name][0]
+    feeds = _feeds(model, sizes, 1)
+    if "lens" in feeds:
+        feeds["lens"][0] = 0
+    want, got = _ort(model, feeds), _ort(out, feeds)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
+
+
 def test_keep_unsupported_leaves_the_node_as_it_was():
     model = _load("gru_lbr0")
     (node,) = model.graph.node
