@@ -376,6 +376,51 @@ def test_the_onnx_target_also_builds_add_rnns_time_reversed_copies(monkeypatch, 
         np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
 
 
+def _backward_cases() -> dict[str, dict]:
+    """Every op x (bidirectional, reverse) x lengths (none, ragged, with a 0), the rest rotating."""
+    import itertools
+
+    cases = {}
+    for i, (op, way, lens) in enumerate(
+        itertools.product(("LSTM", "GRU", "TANH", "RELU"), ("bi", "reverse"), ("none", "ragged", "zeros"))
+    ):
+        kw = {"direction": "BIDIRECTION"} if way == "bi" else {"reverse": True}
+        kw.update(op=op, seq_lengths=lens, states=bool(i % 2), num_layers=1 + i % 3 % 2,
+                  max_seq_length=(4, 1, 5)[i % 3], linear_before_reset=op != "GRU" or i % 4 != 1)  # fmt: skip
+        cases[f"{op.lower()}-{way}-len_{lens}-{'dynamic' if i % 2 == 0 else 'static'}"] = kw
+    return cases
+
+
+BACKWARD = _backward_cases()
+
+
+@needs_trt
+@pytest.mark.parametrize("name", list(BACKWARD))
+def test_backward_directions_match_onnxruntime_on_the_original_and_evaluated(name):
+    """Random nodes with a backward direction through `to_onnx` (independent of the lowering): the
+    rewritten model on onnxruntime, and the parser's network of it on trtrnn's evaluator, compute what
+    onnxruntime computes on the original (a length 0 included: zeros, as onnxruntime)."""
+    import trtrnn
+    from trtrnn.onnx_io import onnx_feeds, to_onnx
+    from trtrnn.spec import RNNSpec
+
+    spec = RNNSpec.random(sum(map(ord, name)), hidden_size=8, batch_shape=(3,), **BACKWARD[name])
+    model = to_onnx(spec)
+    if name.endswith("dynamic"):
+        for value in model.graph.input:
+            dims = value.type.tensor_type.shape.dim
+            dims[1 if value.name != "sequence_lens" else 0].dim_param = "B"
+            if value.name == "X":
+                dims[0].dim_param = "T"
+    out = rewrite(model).model
+    feeds = onnx_feeds(spec, spec.random_input(1))
+    want = _ort(model, feeds)
+    _builder, network, _parser = _parse(out)
+    for got in (_ort(out, feeds), trtrnn.evaluate(network, feeds)):
+        for key in want:
+            np.testing.assert_allclose(got[key], want[key], err_msg=f"{name}: {key}", **TOLERANCE)
+
+
 def test_keep_unsupported_leaves_the_node_as_it_was():
     model = _load("gru_lbr0")
     (node,) = model.graph.node
