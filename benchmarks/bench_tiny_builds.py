@@ -8,6 +8,8 @@ Ratios are baseline / padded (a `>` ratio is a lower bound).
 
     python benchmarks/bench_tiny_builds.py                    # the 12-shape subset, baseline limit 20 s
     python benchmarks/bench_tiny_builds.py --full --no-baseline   # all 512 shapes, padded only
+    python benchmarks/bench_tiny_builds.py --via-onnx             # through rewrite + TensorRT's parser
+    python benchmarks/bench_tiny_builds.py --full --via-onnx --lengths ragged   # with a lengths input
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=120, help="seconds per padded build")
     parser.add_argument("--baseline-limit", type=float, default=20, help="seconds per unpadded build")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unpadded builds")
+    parser.add_argument("--via-onnx", action="store_true", help="to_onnx -> rewrite -> TensorRT's parser")
+    parser.add_argument("--lengths", choices=("none", "ragged"), default="none", help="a lengths input")
     args = parser.parse_args()
+    route = {"via_onnx": args.via_onnx, "lengths": args.lengths}
     shapes = tiny_grid() if args.full else tiny_subset()
     header = f"{'shape':42} {'padded s':>9} {'MB':>6} {'unpadded s':>11} {'MB':>6} {'ratio s':>8}"
     print(header)
     print("-" * len(header))
     slow = 0
     for shape in shapes:
-        padded = build_in_subprocess(shape, args.limit)
-        base = None if args.no_baseline else build_in_subprocess(shape, args.baseline_limit, min_hidden=1)
+        padded = build_in_subprocess(shape, args.limit, **route)
+        base = None if args.no_baseline else build_in_subprocess(shape, args.baseline_limit, 1, **route)
         ps, pmb = _cell(padded, args.limit)
         bs, bmb = _cell(base, args.baseline_limit)
         ratio = "-"

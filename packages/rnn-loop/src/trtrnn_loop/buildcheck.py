@@ -9,7 +9,7 @@ Used by the rnn-loop test and by benchmarks/bench_tiny_builds.py. A shape is bui
 network (`add_rnn`'s lowering on the TensorRT target) or, with `via_onnx`, the way a whole ONNX model
 is: `to_onnx(spec)`, `rewrite` (the ONNX target), TensorRT's OnnxParser, the builder.
 
-    python -m trtrnn_loop.buildcheck OP L E H T B STATES DIRECTION [MIN_HIDDEN|-] [onnx]   # JSON out
+    python -m trtrnn_loop.buildcheck OP L E H T B STATES DIRECTION [MIN_HIDDEN|-] [onnx] [lengths=ragged]
 """
 
 from __future__ import annotations
@@ -85,11 +85,13 @@ class BuildResult:
 
 
 def build_in_subprocess(
-    shape: Shape, limit: float, min_hidden: int | None = None, via_onnx: bool = False
+    shape: Shape, limit: float, min_hidden: int | None = None, via_onnx: bool = False, lengths: str = "none"
 ) -> BuildResult:
-    """Build `shape` with rnn-loop in a fresh Python process; killed after `limit` seconds."""
+    """Build `shape` with rnn-loop in a fresh Python process; killed after `limit` seconds. `lengths`
+    is RNNSpec.random's `seq_lengths` ("none", "ragged", ...): a lengths input to the network."""
     argv = [sys.executable, "-m", "trtrnn_loop.buildcheck", *shape.argv()]
     argv += ["-" if min_hidden is None else str(min_hidden), *(["onnx"] if via_onnx else [])]
+    argv += [f"lengths={lengths}"] if lengths != "none" else []
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
@@ -102,7 +104,9 @@ def build_in_subprocess(
     return BuildResult(shape, out["seconds"], out["engine_bytes"])
 
 
-def build_here(shape: Shape, min_hidden: int | None = None, via_onnx: bool = False) -> dict[str, float | int]:
+def build_here(
+    shape: Shape, min_hidden: int | None = None, via_onnx: bool = False, lengths: str = "none"
+) -> dict[str, float | int]:
     """Build `shape` in this process: build_serialized_network's seconds and the engine's bytes."""
     from trtrnn import trt
     from trtrnn.network import build_spec_network, serialize_network
@@ -113,7 +117,7 @@ def build_here(shape: Shape, min_hidden: int | None = None, via_onnx: bool = Fal
     spec = RNNSpec.random(
         0, op=shape.op, hidden_size=shape.hidden_size, data_length=shape.data_length,
         max_seq_length=shape.steps, num_layers=shape.num_layers, batch_shape=(shape.batch,),
-        states=shape.states, direction=shape.direction,
+        states=shape.states, direction=shape.direction, seq_lengths=lengths,
     )  # fmt: skip
     options = {} if min_hidden is None else {"min_hidden": min_hidden}
     if via_onnx:
@@ -142,7 +146,8 @@ def main(argv: list[str]) -> int:
     op, layers, e, h, t, b, states, direction, *rest = argv
     shape = Shape(op, int(layers), int(e), int(h), int(t), int(b), states == "1", direction)
     min_hidden = int(rest[0]) if rest and rest[0] != "-" else None
-    result = build_here(shape, min_hidden, via_onnx=rest[1:] == ["onnx"])
+    flags = dict(flag.partition("=")[::2] for flag in rest[1:])
+    result = build_here(shape, min_hidden, via_onnx="onnx" in flags, lengths=flags.get("lengths") or "none")
     print(json.dumps({"shape": asdict(shape), **result}))
     return 0
 
