@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +17,6 @@ COMMANDS = ("backends", "conformance", "build", "rewrite", "inspect", "run", "de
 needs_loop = pytest.mark.skipif(
     "rnn-loop" not in registry.backends(), reason="the rnn-loop backend package is not installed"
 )
-
-
-def trtrnn(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trtrnn.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +36,19 @@ def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("command", ("", *COMMANDS))
-def test_help_everywhere_documents_exit_codes(command: str) -> None:
+def test_help_everywhere_documents_exit_codes(trtrnn, command: str) -> None:
     result = trtrnn(*([command] if command else []), "--help")
     assert result.returncode == 0, result.stderr
     assert "exit codes:" in result.stdout and "3  unavailable here" in result.stdout
 
 
-def test_usage_errors_exit_2() -> None:
+def test_usage_errors_exit_2(trtrnn) -> None:
     assert trtrnn().returncode == 2
     result = trtrnn("build", "x.npz")
     assert result.returncode == 2 and "--backend" in result.stderr
 
 
-def test_backends_table() -> None:
+def test_backends_table(trtrnn) -> None:
     result = trtrnn("backends")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -75,7 +63,7 @@ def test_backends_table() -> None:
 
 
 @needs_loop
-def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
+def test_build_then_inspect_the_engine(trtrnn, tmp_path: Path, spec_file: Path) -> None:
     engine = tmp_path / "lstm.engine"
     result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--dynamic-batch")
     assert result.returncode == 0, result.stderr
@@ -111,7 +99,7 @@ def test_build_then_inspect_the_engine(tmp_path: Path, spec_file: Path) -> None:
 
 
 @needs_loop
-def test_build_no_tf32_clears_the_flag_and_inspect_says_so(tmp_path: Path, spec_file: Path) -> None:
+def test_build_no_tf32_clears_the_flag_and_inspect_says_so(trtrnn, tmp_path: Path, spec_file: Path) -> None:
     engine = tmp_path / "exact.engine"
     result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, "--no-tf32")
     assert result.returncode == 0, result.stderr
@@ -121,7 +109,7 @@ def test_build_no_tf32_clears_the_flag_and_inspect_says_so(tmp_path: Path, spec_
 
 
 @needs_loop
-def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
+def test_inspect_a_spec_lists_the_loop(trtrnn, spec_file: Path) -> None:
     result = trtrnn("inspect", spec_file, "--backend", "rnn-loop")
     assert result.returncode == 0, result.stderr
     assert "spec: LSTM, hidden_size 8, 2 layer(s), BIDIRECTION" in result.stdout
@@ -130,7 +118,9 @@ def test_inspect_a_spec_lists_the_loop(spec_file: Path) -> None:
 
 @needs_loop
 @pytest.mark.parametrize("option", [("--precision", "fp16"), ("--fp16",)])
-def test_build_in_fp16_makes_a_float16_network(tmp_path: Path, spec_file: Path, option: tuple) -> None:
+def test_build_in_fp16_makes_a_float16_network(
+    trtrnn, tmp_path: Path, spec_file: Path, option: tuple
+) -> None:
     engine = tmp_path / "half.engine"
     result = trtrnn("build", spec_file, "--backend", "rnn-loop", "-o", engine, *option)
     assert result.returncode == 0, result.stderr
@@ -140,7 +130,7 @@ def test_build_in_fp16_makes_a_float16_network(tmp_path: Path, spec_file: Path, 
     assert result.returncode == 2 and "invalid choice: 'fp8'" in result.stderr
 
 
-def test_build_from_a_pytorch_state_dict(tmp_path: Path) -> None:
+def test_build_from_a_pytorch_state_dict(trtrnn, tmp_path: Path) -> None:
     with np.load(FIXTURE) as data:
         state = {k.split("/sd/")[1]: data[k] for k in data.files if k.startswith("gru/sd/")}
     np.savez(tmp_path / "gru_state_dict.npz", **state)
@@ -164,7 +154,7 @@ def test_build_from_a_pytorch_state_dict(tmp_path: Path) -> None:
     assert "spec: GRU, hidden_size 5" in result.stdout
 
 
-def test_errors_are_one_line_without_debug(tmp_path: Path) -> None:
+def test_errors_are_one_line_without_debug(trtrnn, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{")
     result = trtrnn("build", bad, "--backend", "rnn-loop", "-o", tmp_path / "x.engine")
@@ -175,13 +165,13 @@ def test_errors_are_one_line_without_debug(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" in result.stderr
 
 
-def test_unknown_backend_is_unavailable(spec_file: Path, tmp_path: Path) -> None:
+def test_unknown_backend_is_unavailable(trtrnn, spec_file: Path, tmp_path: Path) -> None:
     result = trtrnn("build", spec_file, "--backend", "no-such", "-o", tmp_path / "x.engine")
     assert result.returncode == 3
     assert "'no-such' is not installed; installed backends:" in result.stderr
 
 
-def test_conformance_runs_pytest_on_the_suite() -> None:
+def test_conformance_runs_pytest_on_the_suite(trtrnn) -> None:
     name = next(iter(registry.backends()), None)
     if name is None:
         result = trtrnn("conformance")
@@ -196,7 +186,7 @@ def test_conformance_runs_pytest_on_the_suite() -> None:
     assert trtrnn("conformance", "--backend", "no-such").returncode == 3
 
 
-def test_bench_runs_scripts_and_reports_failure(tmp_path: Path) -> None:
+def test_bench_runs_scripts_and_reports_failure(trtrnn, tmp_path: Path) -> None:
     assert trtrnn("bench", "--dir", tmp_path).returncode == 3
     (tmp_path / "bench_a.py").write_text("import sys; print('a ran with', sys.argv[1:])")
     result = trtrnn("bench", "--dir", tmp_path, "--", "--quick")
@@ -206,7 +196,7 @@ def test_bench_runs_scripts_and_reports_failure(tmp_path: Path) -> None:
     assert result.returncode == 1 and "bench_b.py exited with 4" in result.stderr
 
 
-def test_demo_prints_like_the_seed(tmp_path: Path) -> None:
+def test_demo_prints_like_the_seed(trtrnn, tmp_path: Path) -> None:
     try:
         from trtrnn.seed import SEED_CASES
     except ImportError:
@@ -237,7 +227,7 @@ def test_demo_prints_like_the_seed(tmp_path: Path) -> None:
 
 
 @needs_loop
-def test_onnx_model_keeps_its_run_time_inputs_and_its_numbers(tmp_path: Path) -> None:
+def test_onnx_model_keeps_its_run_time_inputs_and_its_numbers(trtrnn, tmp_path: Path) -> None:
     """SPEC as ONNX: lengths and states fed at run time stay engine inputs, and the network that
     `build` compiles computes what onnxruntime computes for the model."""
     onnx = pytest.importorskip("onnx")
@@ -312,7 +302,7 @@ def test_every_command_is_a_module_with_its_parser() -> None:
 
 
 @needs_loop
-def test_build_and_inspect_show_the_extensions(tmp_path: Path) -> None:
+def test_build_and_inspect_show_the_extensions(trtrnn, tmp_path: Path) -> None:
     """docs/semantics.md §2.1-2.4: an ONNX LSTM with peepholes, clip, input_forget and different
     activations per direction, and an LSTMP spec file: inspect and build name each extension; a
     TensorRT-API backend refuses them with its reason (exit 1), never builds something else."""
@@ -348,7 +338,7 @@ def test_build_and_inspect_show_the_extensions(tmp_path: Path) -> None:
 
 
 @needs_loop
-def test_inspect_tensors_lists_every_tensor_of_an_evaluation(spec_file: Path) -> None:
+def test_inspect_tensors_lists_every_tensor_of_an_evaluation(trtrnn, spec_file: Path) -> None:
     from trtrnn.reference import forward
     from trtrnn.specfile import load_spec
 

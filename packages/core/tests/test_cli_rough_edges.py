@@ -26,16 +26,6 @@ needs_loop = pytest.mark.skipif(
 )
 
 
-def cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trtrnn.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-    )
-
-
 def run_main(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `trtrnn ARGS` in this process (argparse's exits included)."""
     try:
@@ -167,8 +157,8 @@ def test_misspelt_backend_gets_a_did_you_mean(capsys, files):
     assert code == 3 and "did you mean 'rnn-loop'?" in err
 
 
-def test_version_names_trtrnn_tensorrt_and_the_backend_packages():
-    result = cli("--version")
+def test_version_names_trtrnn_tensorrt_and_the_backend_packages(trtrnn):
+    result = trtrnn("--version")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("trtrnn 0.") and lines[1].startswith("TensorRT: ")
@@ -176,20 +166,22 @@ def test_version_names_trtrnn_tensorrt_and_the_backend_packages():
 
 
 @needs_loop
-def test_verbose_shows_tensorrts_log(capsys, files, tmp_path):
+def test_verbose_shows_tensorrts_log(trtrnn, capsys, files, tmp_path):
     # TensorRT's logger writes to the process' stderr itself: run it as a user would
-    quiet = cli("build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "a.engine")
-    loud = cli("--verbose", "build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "b.engine")
+    quiet = trtrnn("build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "a.engine")
+    loud = trtrnn(
+        "--verbose", "build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "b.engine"
+    )
     assert quiet.returncode == loud.returncode == 0, loud.stderr
     assert "[TRT] [V]" not in quiet.stderr and "[TRT] [V]" in loud.stderr
 
 
 @needs_loop
 @pytest.mark.parametrize("umask", [0o022, 0o077])
-def test_written_files_honour_the_umask(files, tmp_path, umask):
+def test_written_files_honour_the_umask(trtrnn, files, tmp_path, umask):
     old = os.umask(umask)  # inherited by the child process
     try:
-        result = cli("build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "x.engine")
+        result = trtrnn("build", files / "spec.npz", "--backend", "rnn-loop", "-o", tmp_path / "x.engine")
     finally:
         os.umask(old)
     assert result.returncode == 0, result.stderr
