@@ -193,15 +193,20 @@ def _local_onnx(spec: RNNSpec):
     return model
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--ops", nargs="+", default=["LSTM", "GRU", "TANH"])
+def add_shape_arguments(parser: argparse.ArgumentParser, repeat: int) -> None:
+    """The benchmarked network's shape and the builds per network (bench_lstmp takes the same)."""
     parser.add_argument("--seq", type=int, default=64, help="T")
     parser.add_argument("--batch", type=int, default=8, help="B")
     parser.add_argument("--hidden", type=int, default=256, help="E = H")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--uni", action="store_true", help="unidirectional (default bidirectional)")
-    parser.add_argument("--repeat", type=int, default=5, help="fresh builds per network (median reported)")
+    parser.add_argument("--repeat", type=int, default=repeat, help="fresh builds per network (median)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ops", nargs="+", default=["LSTM", "GRU", "TANH"])
+    add_shape_arguments(parser, repeat=5)
     parser.add_argument(
         "--reverse-iterators", action="store_true", help="rnn-loop side: the structure rewrite emits"
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # bench_loop's counters, run as a script or by nox
 
-from bench_loop import loop_network, measure, parser_network
+from bench_loop import add_shape_arguments, loop_network, measure, parser_network
 
 from trtrnn import trt
 from trtrnn.enums import RNNDirection
@@ -34,13 +34,8 @@ TARGET = 0.55
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seq", type=int, default=64, help="T")
-    parser.add_argument("--batch", type=int, default=8, help="B")
-    parser.add_argument("--hidden", type=int, default=256, help="E = H")
+    add_shape_arguments(parser, repeat=1)
     parser.add_argument("--proj", type=int, default=128, help="proj_size P (< H)")
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--uni", action="store_true", help="unidirectional (default bidirectional)")
-    parser.add_argument("--repeat", type=int, default=1, help="fresh builds per network (median reported)")
     args = parser.parse_args()
     direction = RNNDirection.UNIDIRECTION if args.uni else RNNDirection.BIDIRECTION
     shape = dict(
