@@ -215,6 +215,7 @@ def layout_check(runner: GpuRunner) -> list[dict]:
         layers = 2 if options["hidden_size"] <= 512 else 1
         spec = RNNSpec.random(700 + i, max_seq_length=9, batch_shape=(1,), num_layers=layers, **options)
         case = Case(f"layout-{i}", spec, spec.random_input(750 + i), "matrix")
+        before = os.environ.get("TRTRNN_PERSISTENT_LAYOUT")
         for layout in ("auto", "unit"):
             os.environ["TRTRNN_PERSISTENT_LAYOUT"] = layout
             entry = {"config": {k: str(v) for k, v in options.items()}, "layers": layers, "layout": layout}
@@ -231,7 +232,10 @@ def layout_check(runner: GpuRunner) -> list[dict]:
             except Exception as exc:
                 entry.update(status="fail", detail=f"{type(exc).__name__}: {exc}")
             finally:
-                os.environ.pop("TRTRNN_PERSISTENT_LAYOUT", None)
+                if before is None:
+                    os.environ.pop("TRTRNN_PERSISTENT_LAYOUT", None)
+                else:
+                    os.environ["TRTRNN_PERSISTENT_LAYOUT"] = before
             results.append(entry)
             if entry["status"] != "pass":
                 print(f"layout {entry}", flush=True)
