@@ -26,8 +26,9 @@ BASE_REGISTERS = 64
 THREAD_GRANULE = 128
 REGISTERS_PER_SM = 65536
 MAX_THREADS_PER_CTA = 1024
-#: Buckets with a batch-1 split layout (`Variant.split`): fp32 weights, 2 units per row group of
-#: lanes and 64 columns per k, so cols / 4 units (warps) per CTA with cols / 2 weights per lane-row.
+#: Buckets with a batch-1 split layout (`Variant.split`): fp32 weights; a warp multiplies 128 columns
+#: and a lane holds 2 units' rows, so cols / 4 units (warps) per CTA cover the bucket's 32 * cols
+#: columns, with cols / 2 weights per lane and row.
 SPLIT_BUCKETS = frozenset({("float32", 8), ("float32", 16), ("float32", 32)})
 #: Largest H each weight type can keep in registers (the last column bucket).
 MAX_HIDDEN = {w: 32 * cols[-1] for w, cols in COLS.items()}
